@@ -1,0 +1,65 @@
+//! Root component: the HTML shell, the router and the page tree. Each business module
+//! mounts its own pages under `/app/{module}` (see `layout`).
+mod auth_pages;
+mod landing;
+mod layout;
+mod not_found;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+pub use not_found::NotFound;
+
+use crate::shared::ui::{THEME_BOOT_SCRIPT, ToastHost, provide_toasts};
+
+/// The document around every server-rendered page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" data-theme="dark">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <meta name="description" content="Mewayz: link in bio, CRM, email, store, courses, bookings and invoices for creators and small businesses, in one app."/>
+                <meta name="theme-color" content="#0b0d12"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="icon" href="/favicon.ico" sizes="32x32"/>
+                <link rel="icon" href="/icons/icon.svg" type="image/svg+xml"/>
+                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
+                <link rel="stylesheet" href="/pkg/mewayz.css"/>
+                <script nonce=leptos::nonce::use_nonce() inner_html=THEME_BOOT_SCRIPT></script>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_toasts();
+    view! {
+        <Title formatter=|page: String| if page.is_empty() { "Mewayz".to_owned() } else { format!("{page} · Mewayz") }/>
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=landing::LandingPage/>
+                <Route path=path!("/signin") view=auth_pages::SignInPage/>
+                <Route path=path!("/signup") view=auth_pages::SignUpPage/>
+                <ParentRoute path=path!("/app") view=layout::AppLayout>
+                    <Route path=path!("") view=layout::HomePage/>
+                    <Route path=path!(":module") view=layout::ModulePage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+        <ToastHost/>
+    }
+}

@@ -1,0 +1,141 @@
+//! Sign-in and sign-up forms. Field checks run in the browser for instant feedback; the
+//! accounts behind them belong to the identity module.
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::shared::ui::{Button, TextField, ThemeToggle, ToastKind, use_toasts};
+
+fn email_error(email: &str) -> Option<String> {
+    let email = email.trim();
+    let (local, domain) = email.split_once('@')?;
+    (local.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.'))
+        .then(|| "Enter an email address like name@example.com.".to_owned())
+}
+
+fn required_email_error(email: &str) -> Option<String> {
+    if email.trim().is_empty() {
+        return Some("Enter your email address.".into());
+    }
+    if !email.contains('@') {
+        return Some("Enter an email address like name@example.com.".into());
+    }
+    email_error(email)
+}
+
+fn password_error(password: &str) -> Option<String> {
+    match password.chars().count() {
+        0 => Some("Enter a password.".into()),
+        n if n < 12 => Some(format!("Use at least 12 characters ({n} so far).")),
+        n if n > 128 => Some("Use at most 128 characters.".into()),
+        _ => None,
+    }
+}
+
+#[component]
+fn AuthFrame(#[prop(into)] title: String, children: Children) -> impl IntoView {
+    view! {
+        <Title text=title.clone()/>
+        <header class="site-header">
+            <A href="/" attr:class="brand" attr:aria-label="Mewayz home">
+                <img src="/icons/icon.svg" alt="" width="28" height="28"/>
+                <span>"Mewayz"</span>
+            </A>
+            <ThemeToggle/>
+        </header>
+        <main id="main" class="auth-page">
+            <div class="card auth-card">
+                <h1 class="page-title">{title}</h1>
+                {children()}
+            </div>
+        </main>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let errors = RwSignal::new((None::<String>, None::<String>));
+    let toasts = use_toasts();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let found = (
+            required_email_error(&email.get_untracked()),
+            password.get_untracked().is_empty().then(|| "Enter your password.".to_owned()),
+        );
+        let valid = found.0.is_none() && found.1.is_none();
+        errors.set(found);
+        if valid {
+            toasts.show(ToastKind::Info, "Accounts are not enabled on this server yet.");
+        }
+    };
+    view! {
+        <AuthFrame title="Sign in">
+            <form class="stack" novalidate on:submit=submit>
+                <TextField label="Email" name="email" input_type="email" autocomplete="email" value=email
+                    error=Signal::derive(move || errors.get().0)/>
+                <TextField label="Password" name="password" input_type="password" autocomplete="current-password"
+                    value=password error=Signal::derive(move || errors.get().1)/>
+                <Button button_type="submit">"Sign in"</Button>
+            </form>
+            <p class="muted">"New to Mewayz? "<A href="/signup">"Create an account"</A></p>
+        </AuthFrame>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let errors = RwSignal::new((None::<String>, None::<String>, None::<String>));
+    let toasts = use_toasts();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let found = (
+            name.get_untracked().trim().is_empty().then(|| "Enter your name.".to_owned()),
+            required_email_error(&email.get_untracked()),
+            password_error(&password.get_untracked()),
+        );
+        let valid = found.0.is_none() && found.1.is_none() && found.2.is_none();
+        errors.set(found);
+        if valid {
+            toasts.show(ToastKind::Info, "Accounts are not enabled on this server yet.");
+        }
+    };
+    view! {
+        <AuthFrame title="Create your account">
+            <form class="stack" novalidate on:submit=submit>
+                <TextField label="Name" name="name" autocomplete="name" value=name
+                    error=Signal::derive(move || errors.get().0)/>
+                <TextField label="Email" name="email" input_type="email" autocomplete="email" value=email
+                    error=Signal::derive(move || errors.get().1)/>
+                <TextField label="Password" name="password" input_type="password" autocomplete="new-password"
+                    hint="At least 12 characters." value=password error=Signal::derive(move || errors.get().2)/>
+                <Button button_type="submit">"Create account"</Button>
+            </form>
+            <p class="muted">"Already have an account? "<A href="/signin">"Sign in"</A></p>
+        </AuthFrame>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_checks_explain_what_is_wrong() {
+        assert_eq!(required_email_error(""), Some("Enter your email address.".into()));
+        assert!(required_email_error("no-at-sign").is_some());
+        assert!(required_email_error("a@b").is_some());
+        assert_eq!(required_email_error("ada@example.com"), None);
+    }
+
+    #[test]
+    fn passwords_need_12_to_128_characters_counted_as_characters() {
+        assert!(password_error("short").unwrap().contains("5 so far"));
+        assert_eq!(password_error("ünïcödé-pass"), None);
+        assert!(password_error(&"x".repeat(129)).is_some());
+    }
+}

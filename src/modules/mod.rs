@@ -1,0 +1,3 @@
+//! Business modules, one folder each (see DESIGN.md). The catalogue of modules the navigation
+//! and landing page show lives in `catalog`.
+pub mod catalog;

@@ -1,0 +1,58 @@
+//! The REST surface: `/api/v1/…` routes collected with their OpenAPI descriptions, the
+//! document at `/api/v1/openapi.json` and offline-capable browsable docs at `/api/docs`.
+use axum::{Router, http::header, response::Html, routing::get};
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{error::AppError, health, state::AppState};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Mewayz API",
+        description = "REST API of Mewayz. Errors are RFC 9457 `application/problem+json` with a \
+                       `code`, a human `detail`, the `request_id` and, for validation errors, \
+                       per-field `errors`.",
+        license(name = "AGPL-3.0-only"),
+    ),
+    tags((name = "health", description = "Liveness and readiness")),
+)]
+struct ApiDoc;
+
+/// `/api/v1` routes. Each business module merges its own `OpenApiRouter` here.
+fn v1() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+}
+
+/// Every documented route, before it is split into the router and the document.
+fn collect() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .nest("/api/v1", v1())
+}
+
+/// The documented routes, the document itself and the docs page.
+pub fn router() -> Router<AppState> {
+    let (router, doc) = collect().split_for_parts();
+    let doc_json = doc.to_json().expect("the OpenAPI document serialises");
+    router
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc_json = doc_json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], doc_json) }
+            }),
+        )
+        .route("/api/docs", get(|| async { Html(include_str!("api_docs.html")) }))
+}
+
+/// Unknown API paths answer problem+json, not the HTML 404 page.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// The OpenAPI document without a server, for tests and tooling.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    collect().into_openapi()
+}

@@ -1,0 +1,111 @@
+//! Typed configuration, read once from the environment (and `.env` when present).
+//! Every variable, its default and meaning is listed in README.md.
+use std::{net::SocketAddr, str::FromStr, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: SecretString,
+    pub database_max_connections: u32,
+    pub addr: SocketAddr,
+    /// Folder with the built site (`pkg/`, icons, manifest), made by cargo-leptos.
+    pub site_root: String,
+    /// Public origin, e.g. `https://mewayz.example`; `https` switches on HSTS.
+    pub public_url: String,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub request_timeout: Duration,
+    pub body_limit_bytes: usize,
+    pub job_workers: usize,
+    pub job_poll_interval: Duration,
+    pub job_visibility_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{name} is invalid: {reason}")]
+pub struct ConfigError {
+    name: &'static str,
+    reason: String,
+}
+
+fn var(name: &'static str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError { name, reason: format!("{raw:?} ({e})") }),
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "mysql://mewayz:mewayz@127.0.0.1:3306/mewayz";
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        let addr: SocketAddr = parse("LEPTOS_SITE_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)))?;
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError { name: "LOG_FORMAT", reason: format!("{other:?} (use text or json)") });
+            }
+        };
+        Ok(Self {
+            database_url: SecretString::from(var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into())),
+            database_max_connections: parse("DATABASE_MAX_CONNECTIONS", 10)?,
+            addr,
+            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            public_url: var("PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}")),
+            log_format,
+            log_level: var("LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            request_timeout: Duration::from_secs(parse("REQUEST_TIMEOUT_SECS", 30)?),
+            body_limit_bytes: parse("BODY_LIMIT_BYTES", 2 * 1024 * 1024)?,
+            job_workers: parse("JOB_WORKERS", 2)?,
+            job_poll_interval: Duration::from_millis(parse("JOB_POLL_INTERVAL_MS", 500)?),
+            job_visibility_timeout: Duration::from_secs(parse("JOB_VISIBILITY_TIMEOUT_SECS", 300)?),
+        })
+    }
+
+    pub fn tls(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The database URL with its password hidden, for error messages and logs.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url(self.database_url.expose_secret())
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_passwords_never_reach_messages() {
+        assert_eq!(redact_url("mysql://u:secret@h:3306/db"), "mysql://u:***@h:3306/db");
+        assert_eq!(redact_url("mysql://h/db"), "mysql://h/db");
+    }
+}

@@ -1,0 +1,30 @@
+//! MySQL pool and migrations.
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+
+use super::config::Config;
+
+pub async fn connect(config: &Config) -> anyhow::Result<MySqlPool> {
+    let options: MySqlConnectOptions = config
+        .database_url
+        .expose_secret()
+        .parse()
+        .with_context(|| format!("DATABASE_URL is not a valid MySQL URL ({})", config.database_url_redacted()))?;
+    // UTC everywhere: DATETIME columns hold UTC and the session time zone must agree.
+    let options = options.timezone(String::from("+00:00")).charset("utf8mb4");
+    MySqlPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .with_context(|| {
+            format!("cannot reach the database at DATABASE_URL={} — is MySQL/MariaDB running?", config.database_url_redacted())
+        })
+}
+
+pub async fn migrate(pool: &MySqlPool) -> anyhow::Result<()> {
+    sqlx::migrate!().run(pool).await.context("applying database migrations failed")
+}

@@ -1,0 +1,160 @@
+//! Cross-cutting HTTP layers: request ids and panic safety, security headers with a per-request
+//! CSP nonce, metrics by route, cache headers for static files.
+use std::{panic::AssertUnwindSafe, time::Instant};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use futures::FutureExt;
+use leptos::nonce::Nonce;
+use tracing::Instrument;
+
+use super::{
+    error::{AppError, REQUEST_ID},
+    state::AppState,
+};
+
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Accept a caller's request id only when it is short and plain, so it is safe to log.
+fn incoming_request_id(headers: &HeaderMap) -> Option<String> {
+    let id = headers.get(&X_REQUEST_ID)?.to_str().ok()?;
+    (!id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then(|| id.to_owned())
+}
+
+/// Outermost layer: gives every request an id (echoed in `x-request-id` and in problem
+/// bodies), a tracing span, an access log line, an early 413 for declared oversize bodies,
+/// and turns a panic in any handler into a logged 500 while the server stays up.
+pub async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let request_id = incoming_request_id(req.headers()).unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.uri().path());
+    let started = Instant::now();
+    let quiet = matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics");
+    let declared_len = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+
+    let work = async move {
+        if declared_len.is_some_and(|len| len > state.config.body_limit_bytes) {
+            return AppError::PayloadTooLarge.into_response();
+        }
+        match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+            Ok(res) => res,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %message, "handler panicked");
+                AppError::Internal.into_response()
+            }
+        }
+    };
+    let mut res = REQUEST_ID.scope(request_id.clone(), work.instrument(span.clone())).await;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert(X_REQUEST_ID.clone(), value);
+    }
+    let _enter = span.enter();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if quiet {
+        tracing::debug!(status = res.status().as_u16(), ms, "served");
+    } else {
+        tracing::info!(status = res.status().as_u16(), ms, "served");
+    }
+    res
+}
+
+/// Security headers on every response. The CSP nonce is made here and handed to Leptos
+/// (through the request extensions) so inline hydration and theme scripts carry it.
+pub async fn security_headers(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let nonce = Nonce::new();
+    req.extensions_mut().insert(nonce.clone());
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self'; \
+         connect-src 'self'; media-src 'self' https:; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
+    h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    if state.config.tls() {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    res
+}
+
+/// The route template a request matched, passed from the inner route layer to `metrics`
+/// through the response (the outer layer runs before routing and cannot see `MatchedPath`).
+#[derive(Clone)]
+struct RouteLabel(String);
+
+pub async fn mark_route(path: Option<MatchedPath>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    if let Some(path) = path {
+        res.extensions_mut().insert(RouteLabel(path.as_str().to_owned()));
+    }
+    res
+}
+
+/// Request counts and latency histograms by method, route template and status. Unmatched
+/// paths (static files, 404s) share one label so scanners cannot blow up the series count.
+pub async fn metrics(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let is_static = req.uri().path().starts_with("/pkg/") || method == Method::GET && req.uri().path().contains('.');
+    let res = next.run(req).await;
+    let route = match res.extensions().get::<RouteLabel>() {
+        Some(RouteLabel(route)) => route.clone(),
+        None if is_static => "static".to_owned(),
+        None => "unmatched".to_owned(),
+    };
+    let labels = [("method", method.to_string()), ("route", route), ("status", res.status().as_u16().to_string())];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels[..2]).record(started.elapsed().as_secs_f64());
+    res
+}
+
+/// Static files are not fingerprinted, so browsers revalidate them (cheap 304s); the service
+/// worker keeps its own versioned copy for offline use.
+pub async fn static_cache_headers(req: Request, next: Next) -> Response {
+    let is_asset = req.uri().path().starts_with("/pkg/") || req.uri().path().starts_with("/icons/");
+    let mut res = next.run(req).await;
+    if is_asset && res.status().is_success() && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_short_request_ids_are_trusted() {
+        let mut h = HeaderMap::new();
+        h.insert(&X_REQUEST_ID, HeaderValue::from_static("abc-123_X"));
+        assert_eq!(incoming_request_id(&h).as_deref(), Some("abc-123_X"));
+        h.insert(&X_REQUEST_ID, HeaderValue::from_static("evil\"id; drop"));
+        assert_eq!(incoming_request_id(&h), None);
+        h.insert(&X_REQUEST_ID, HeaderValue::from_str(&"a".repeat(65)).unwrap());
+        assert_eq!(incoming_request_id(&h), None);
+    }
+}

@@ -1,0 +1,3 @@
+//! Compiled for both the server and the browser.
+pub mod error;
+pub mod ui;

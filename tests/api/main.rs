@@ -1,0 +1,9 @@
+//! One integration binary (fast to link): each file is one area of the API. Every test gets a
+//! fresh, migrated database from `#[sqlx::test]` (needs DATABASE_URL with CREATE rights).
+mod helpers;
+
+mod errors;
+mod health;
+mod jobs;
+mod pages;
+mod startup;

@@ -1,0 +1,83 @@
+//! Server-rendered pages and the headers every response carries.
+use sqlx::MySqlPool;
+
+use crate::helpers::TestApp;
+
+#[sqlx::test]
+async fn the_landing_page_is_rendered_on_the_server_with_hydration_scripts(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    let res = app.get("/").await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Run your whole business from one app"));
+    assert!(html.contains("Link in bio") && html.contains("Bookings"), "module list rendered");
+    assert!(html.contains("/pkg/mewayz.js"), "hydration script");
+    assert!(html.contains(r#"rel="manifest""#));
+}
+
+#[sqlx::test]
+async fn every_html_response_carries_a_nonce_csp_that_matches_its_inline_scripts(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    let res = app.get("/").await;
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["referrer-policy"], "strict-origin-when-cross-origin");
+    assert!(res.headers().get("strict-transport-security").is_none(), "no HSTS over plain http");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+    let html = res.text().await.unwrap();
+    let inline_scripts = html.matches("<script").count();
+    assert!(inline_scripts >= 2);
+    assert!(html.matches(&format!(r#"nonce="{nonce}""#)).count() >= inline_scripts, "every script has the nonce");
+
+    let other = app.get("/").await.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert_ne!(other, csp, "a fresh nonce per response");
+}
+
+#[sqlx::test]
+async fn the_app_shell_has_a_sidebar_and_a_tab_bar_with_every_module(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    let html = app.get("/app").await.text().await.unwrap();
+    assert!(html.contains(r#"aria-label="Sidebar""#) && html.contains(r#"aria-label="Tab bar""#));
+    for module in mewayz::modules::catalog::MODULES {
+        assert!(html.contains(&format!(r#"href="/app/{}""#, module.slug)), "nav entry for {}", module.slug);
+    }
+}
+
+#[sqlx::test]
+async fn a_module_page_renders_and_an_unknown_module_is_404(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    let res = app.get("/app/crm").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Contacts"));
+    assert_eq!(app.get("/app/nonsense").await.status(), 404);
+}
+
+#[sqlx::test]
+async fn sign_in_and_sign_up_pages_have_labelled_forms(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    for (path, fields) in [("/signin", vec!["email", "password"]), ("/signup", vec!["name", "email", "password"])] {
+        let html = app.get(path).await.text().await.unwrap();
+        for field in fields {
+            assert!(html.contains(&format!(r#"for="field-{field}""#)), "{path} labels {field}");
+        }
+    }
+}
+
+#[sqlx::test]
+async fn the_service_worker_is_served_uncached_with_a_build_version(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    let res = app.get("/sw.js").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    let js = res.text().await.unwrap();
+    assert!(!js.contains("__BUILD_ID__") && js.contains("mewayz-static-"));
+}
+
+#[sqlx::test]
+async fn responses_are_compressed_when_the_client_accepts_it(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    let res = app.client.get(app.url("/")).header("accept-encoding", "br").send().await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "br");
+}
