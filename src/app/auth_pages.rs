@@ -1,10 +1,16 @@
 //! Sign-in and sign-up forms. Field checks run in the browser for instant feedback; the
-//! accounts behind them belong to the identity module.
+//! server functions of the identity module (`modules::auth`) do the real work and their
+//! per-field messages (a common password, say) appear under the same fields.
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 
+use crate::modules::auth::server_fns::{sign_in, sign_up};
+use crate::shared::error::AppError;
 use crate::shared::ui::{Button, TextField, ThemeToggle, ToastKind, use_toasts};
+
+/// Where a signed-in user lands.
+const HOME: &str = "/app";
 
 fn email_error(email: &str) -> Option<String> {
     let email = email.trim();
@@ -57,9 +63,14 @@ pub fn SignInPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let errors = RwSignal::new((None::<String>, None::<String>));
+    let loading = RwSignal::new(false);
     let toasts = use_toasts();
+    let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if loading.get_untracked() {
+            return;
+        }
         let found = (
             required_email_error(&email.get_untracked()),
             password.get_untracked().is_empty().then(|| "Enter your password.".to_owned()),
@@ -67,7 +78,21 @@ pub fn SignInPage() -> impl IntoView {
         let valid = found.0.is_none() && found.1.is_none();
         errors.set(found);
         if valid {
-            toasts.show(ToastKind::Info, "Accounts are not enabled on this server yet.");
+            loading.set(true);
+            let navigate = navigate.clone();
+            let (email, password) = (email.get_untracked(), password.get_untracked());
+            leptos::task::spawn_local(async move {
+                let result = sign_in(email, password).await;
+                loading.set(false);
+                match result {
+                    Ok(_) => navigate(HOME, NavigateOptions::default()),
+                    Err(err @ AppError::Validation { .. }) => errors.set((
+                        err.field_message("email").map(str::to_owned),
+                        err.field_message("password").map(str::to_owned),
+                    )),
+                    Err(err) => toasts.show(ToastKind::Error, err.to_string()),
+                }
+            });
         }
     };
     view! {
@@ -77,7 +102,7 @@ pub fn SignInPage() -> impl IntoView {
                     error=Signal::derive(move || errors.get().0)/>
                 <TextField label="Password" name="password" input_type="password" autocomplete="current-password"
                     value=password error=Signal::derive(move || errors.get().1)/>
-                <Button button_type="submit">"Sign in"</Button>
+                <Button button_type="submit" loading=loading>"Sign in"</Button>
             </form>
             <p class="muted">"New to Mewayz? "<A href="/signup">"Create an account"</A></p>
         </AuthFrame>
@@ -90,9 +115,14 @@ pub fn SignUpPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let errors = RwSignal::new((None::<String>, None::<String>, None::<String>));
+    let loading = RwSignal::new(false);
     let toasts = use_toasts();
+    let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if loading.get_untracked() {
+            return;
+        }
         let found = (
             name.get_untracked().trim().is_empty().then(|| "Enter your name.".to_owned()),
             required_email_error(&email.get_untracked()),
@@ -101,7 +131,22 @@ pub fn SignUpPage() -> impl IntoView {
         let valid = found.0.is_none() && found.1.is_none() && found.2.is_none();
         errors.set(found);
         if valid {
-            toasts.show(ToastKind::Info, "Accounts are not enabled on this server yet.");
+            loading.set(true);
+            let navigate = navigate.clone();
+            let (name, email, password) = (name.get_untracked(), email.get_untracked(), password.get_untracked());
+            leptos::task::spawn_local(async move {
+                let result = sign_up(name, email, password).await;
+                loading.set(false);
+                match result {
+                    Ok(_) => navigate(HOME, NavigateOptions::default()),
+                    Err(err @ AppError::Validation { .. }) => errors.set((
+                        err.field_message("name").map(str::to_owned),
+                        err.field_message("email").map(str::to_owned),
+                        err.field_message("password").map(str::to_owned),
+                    )),
+                    Err(err) => toasts.show(ToastKind::Error, err.to_string()),
+                }
+            });
         }
     };
     view! {
@@ -113,7 +158,7 @@ pub fn SignUpPage() -> impl IntoView {
                     error=Signal::derive(move || errors.get().1)/>
                 <TextField label="Password" name="password" input_type="password" autocomplete="new-password"
                     hint="At least 12 characters." value=password error=Signal::derive(move || errors.get().2)/>
-                <Button button_type="submit">"Create account"</Button>
+                <Button button_type="submit" loading=loading>"Create account"</Button>
             </form>
             <p class="muted">"Already have an account? "<A href="/signin">"Sign in"</A></p>
         </AuthFrame>

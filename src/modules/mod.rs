@@ -1,3 +1,4 @@
 //! Business modules, one folder each (see DESIGN.md). The catalogue of modules the navigation
 //! and landing page show lives in `catalog`.
+pub mod auth;
 pub mod catalog;

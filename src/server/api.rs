@@ -15,13 +15,16 @@ use super::{error::AppError, health, state::AppState};
                        per-field `errors`.",
         license(name = "AGPL-3.0-only"),
     ),
-    tags((name = "health", description = "Liveness and readiness")),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "auth", description = "Accounts, sessions and the security log"),
+    ),
 )]
 struct ApiDoc;
 
 /// `/api/v1` routes. Each business module merges its own `OpenApiRouter` here.
 fn v1() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    OpenApiRouter::new().merge(crate::modules::auth::rest::router())
 }
 
 /// Every documented route, before it is split into the router and the document.

@@ -26,6 +26,10 @@ pub struct Config {
     pub job_workers: usize,
     pub job_poll_interval: Duration,
     pub job_visibility_timeout: Duration,
+    /// HS256 key for access tokens (`JWT_SECRET`). When unset a random one is made at start.
+    pub jwt_secret: SecretString,
+    /// True when `jwt_secret` was generated at start: sessions then end with the process.
+    pub jwt_secret_generated: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +66,13 @@ impl Config {
                 return Err(ConfigError { name: "LOG_FORMAT", reason: format!("{other:?} (use text or json)") });
             }
         };
+        let (jwt_secret, jwt_secret_generated) = match var("JWT_SECRET") {
+            Some(secret) if secret.len() < 32 => {
+                return Err(ConfigError { name: "JWT_SECRET", reason: "use at least 32 characters".into() });
+            }
+            Some(secret) => (secret, false),
+            None => (random_secret(), true),
+        };
         Ok(Self {
             database_url: SecretString::from(var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into())),
             database_max_connections: parse("DATABASE_MAX_CONNECTIONS", 10)?,
@@ -75,6 +86,8 @@ impl Config {
             job_workers: parse("JOB_WORKERS", 2)?,
             job_poll_interval: Duration::from_millis(parse("JOB_POLL_INTERVAL_MS", 500)?),
             job_visibility_timeout: Duration::from_secs(parse("JOB_VISIBILITY_TIMEOUT_SECS", 300)?),
+            jwt_secret: SecretString::from(jwt_secret),
+            jwt_secret_generated,
         })
     }
 
@@ -86,6 +99,12 @@ impl Config {
     pub fn database_url_redacted(&self) -> String {
         redact_url(self.database_url.expose_secret())
     }
+}
+
+/// 32 random bytes, base64url: a signing key for this process only.
+fn random_secret() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
 fn redact_url(url: &str) -> String {

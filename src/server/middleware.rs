@@ -1,5 +1,5 @@
 //! Cross-cutting HTTP layers: request ids and panic safety, security headers with a per-request
-//! CSP nonce, metrics by route, cache headers for static files.
+//! CSP nonce, the CSRF origin check, metrics by route, cache headers for static files.
 use std::{panic::AssertUnwindSafe, time::Instant};
 
 use axum::{
@@ -13,6 +13,7 @@ use leptos::nonce::Nonce;
 use tracing::Instrument;
 
 use super::{
+    config::Config,
     error::{AppError, REQUEST_ID},
     state::AppState,
 };
@@ -101,6 +102,53 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     res
 }
 
+/// CSRF defence for cookie sessions: a state-changing request (POST, PUT, PATCH, DELETE) that
+/// carries a cookie and no `Authorization` header must come from our own origin, by its `Origin`
+/// header (or, when a browser leaves it out, `Referer`), else 403. Bearer-token clients are not
+/// affected: a browser never adds an `Authorization` header on another site's behalf.
+/// SameSite=Lax cookies already stop most cross-site posts; this also covers same-site
+/// subdomains and older browsers.
+pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
+    let headers = req.headers();
+    if unsafe_method
+        && headers.contains_key(header::COOKIE)
+        && !headers.contains_key(header::AUTHORIZATION)
+        && !same_origin(&state.config, headers)
+    {
+        tracing::warn!(
+            origin = ?headers.get(header::ORIGIN),
+            referer = ?headers.get(header::REFERER),
+            "cross-origin cookie request refused"
+        );
+        return AppError::Forbidden.into_response();
+    }
+    next.run(req).await
+}
+
+/// `scheme://host[:port]` of a URL, lowercased.
+fn origin_of(url: &str) -> Option<String> {
+    let scheme_end = url.find("://")?;
+    let rest = &url[scheme_end + 3..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    (end > 0).then(|| format!("{}://{}", &url[..scheme_end], &rest[..end]).to_ascii_lowercase())
+}
+
+/// Whether the request's Origin (or Referer) is `PUBLIC_URL`'s origin or the requested host.
+fn same_origin(config: &Config, headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let source = match text(header::ORIGIN) {
+        Some(origin) => origin_of(origin),
+        None => text(header::REFERER).and_then(origin_of),
+    };
+    let Some(source) = source else { return false };
+    if origin_of(&config.public_url).is_some_and(|public| public == source) {
+        return true;
+    }
+    let scheme = if config.tls() { "https" } else { "http" };
+    text(header::HOST).is_some_and(|host| source == format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
+
 /// The route template a request matched, passed from the inner route layer to `metrics`
 /// through the response (the outer layer runs before routing and cannot see `MatchedPath`).
 #[derive(Clone)]
@@ -156,5 +204,12 @@ mod tests {
         assert_eq!(incoming_request_id(&h), None);
         h.insert(&X_REQUEST_ID, HeaderValue::from_str(&"a".repeat(65)).unwrap());
         assert_eq!(incoming_request_id(&h), None);
+    }
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        assert_eq!(origin_of("https://Mewayz.example/app?x=1").as_deref(), Some("https://mewayz.example"));
+        assert_eq!(origin_of("http://127.0.0.1:3000").as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(origin_of("null"), None);
     }
 }

@@ -24,6 +24,9 @@ use crate::app::{App, shell};
 
 /// Connect, migrate, serve. Called by `main`.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    if config.jwt_secret_generated {
+        tracing::warn!("JWT_SECRET is not set: using a random key, so sessions will not survive a restart");
+    }
     let pool = db::connect(&config).await?;
     db::migrate(&pool).await?;
     let app = Application::build(config, pool).await?;
@@ -50,6 +53,8 @@ impl Application {
             TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr} (LEPTOS_SITE_ADDR)"))?;
         // Install the metrics recorder before the first request is counted.
         telemetry::metrics();
+        // The first unknown-email sign-in must not take longer than the others.
+        tokio::task::spawn_blocking(crate::modules::auth::service::warm_up);
         let state = AppState::new(config, pool);
         let router = with_layers(routes(&state).merge(extra), state.clone());
         Ok(Self { listener, state, router })
@@ -78,7 +83,9 @@ impl Application {
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, router).with_graceful_shutdown(shutdown).await.context("server error")?;
+        // Peer addresses reach handlers as `ConnectInfo` (the audit log records them).
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service).with_graceful_shutdown(shutdown).await.context("server error")?;
         upkeep.abort();
         tracing::info!("draining background jobs");
         workers.shutdown().await;
@@ -88,9 +95,11 @@ impl Application {
     }
 }
 
-/// Per-request Leptos context: the CSP nonce made by `middleware::security_headers`.
-fn leptos_context() -> impl Fn() + Clone + Send + Sync + 'static {
-    || {
+/// Per-request Leptos context: the app state (for server functions) and the CSP nonce made by
+/// `middleware::security_headers`.
+fn leptos_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(state.clone());
         if let Some(nonce) = use_context::<Parts>().and_then(|parts| parts.extensions.get::<Nonce>().cloned()) {
             provide_context(nonce);
         }
@@ -100,9 +109,9 @@ fn leptos_context() -> impl Fn() + Clone + Send + Sync + 'static {
 pub fn routes(state: &AppState) -> Router<AppState> {
     let leptos_options = state.leptos.clone();
     let pages = generate_route_list(App);
-    let page_fallback = leptos_axum::file_and_error_handler_with_context(leptos_context(), shell);
+    let page_fallback = leptos_axum::file_and_error_handler_with_context(leptos_context(state.clone()), shell);
     Router::new()
-        .leptos_routes_with_context(state, pages, leptos_context(), move || shell(leptos_options.clone()))
+        .leptos_routes_with_context(state, pages, leptos_context(state.clone()), move || shell(leptos_options.clone()))
         .merge(api::router())
         .route("/metrics", get(health::metrics))
         .route("/sw.js", get(pwa::service_worker))
@@ -125,6 +134,7 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
+        .layer(from_fn_with_state(state.clone(), middleware::csrf))
         .layer(from_fn(middleware::static_cache_headers))
         .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(from_fn(middleware::metrics))

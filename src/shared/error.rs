@@ -19,6 +19,9 @@ pub enum AppError {
     BadRequest { message: String },
     #[error("Please sign in to continue.")]
     Unauthorized,
+    /// A failed sign-in. One message for a wrong password and an unknown email alike.
+    #[error("The email or password is incorrect.")]
+    InvalidCredentials,
     #[error("You do not have permission to do that.")]
     Forbidden,
     #[error("We could not find that.")]
@@ -53,7 +56,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::BadRequest { .. } => 400,
-            Self::Unauthorized => 401,
+            Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::Conflict { .. } => 409,
@@ -69,7 +72,7 @@ impl AppError {
     pub fn title(&self) -> &'static str {
         match self {
             Self::BadRequest { .. } => "Bad request",
-            Self::Unauthorized => "Unauthorized",
+            Self::Unauthorized | Self::InvalidCredentials => "Unauthorized",
             Self::Forbidden => "Forbidden",
             Self::NotFound => "Not found",
             Self::Conflict { .. } => "Conflict",
@@ -86,6 +89,7 @@ impl AppError {
         match self {
             Self::BadRequest { .. } => "bad_request",
             Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::Conflict { .. } => "conflict",

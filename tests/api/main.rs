@@ -2,6 +2,7 @@
 //! fresh, migrated database from `#[sqlx::test]` (needs DATABASE_URL with CREATE rights).
 mod helpers;
 
+mod auth;
 mod errors;
 mod health;
 mod jobs;
