@@ -4,12 +4,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     components::{A, Outlet},
-    hooks::{use_location, use_params_map},
+    NavigateOptions,
+    hooks::{use_location, use_navigate, use_params_map},
 };
 
 use super::NotFound;
 use crate::modules::catalog::{MODULES, ModuleInfo, find};
-use crate::shared::ui::{Button, ButtonVariant, Card, Dialog, EmptyState, Icon, Table, ThemeToggle};
+use crate::shared::ui::{Button, ButtonVariant, Card, Dialog, EmptyState, Icon, Table, ThemeToggle, ToastKind, use_toasts};
 
 #[component]
 pub fn AppLayout() -> impl IntoView {
@@ -74,6 +75,25 @@ fn TopBar() -> impl IntoView {
     let menu_open = RwSignal::new(false);
     let workspace_open = RwSignal::new(false);
     let confirm_sign_out = RwSignal::new(false);
+    let signing_out = RwSignal::new(false);
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    // Revoke the session on the server, then leave the app.
+    let sign_out = Callback::new(move |()| {
+        signing_out.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            let result = crate::modules::auth::server_fns::sign_out().await;
+            signing_out.set(false);
+            match result {
+                Ok(()) => {
+                    confirm_sign_out.set(false);
+                    navigate("/signin", NavigateOptions::default());
+                }
+                Err(err) => toasts.show(ToastKind::Error, err.to_string()),
+            }
+        });
+    });
     // Close menus after navigating.
     let location = use_location();
     Effect::new(move |_| {
@@ -138,7 +158,9 @@ fn TopBar() -> impl IntoView {
                     <Button variant=ButtonVariant::Secondary on_click=Callback::new(move |()| confirm_sign_out.set(false))>
                         "Cancel"
                     </Button>
-                    <A href="/signin" attr:class="btn btn-danger">"Sign out"</A>
+                    <Button variant=ButtonVariant::Danger loading=signing_out on_click=sign_out>
+                        "Sign out"
+                    </Button>
                 </div>
             </Dialog>
         </header>

@@ -100,3 +100,14 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
 }
 
 pub type ApiResult<T> = Result<ApiJson<T>, AppError>;
+
+/// Server functions answer a user's mistake with its real 4xx status, as REST does (Leptos
+/// would send 500 for any `Err`); the body stays the serialised `AppError`.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        }
+    }
+    result
+}

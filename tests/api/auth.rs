@@ -333,7 +333,7 @@ async fn the_sign_up_and_sign_in_server_functions_set_the_session_cookies(pool: 
     let browser = app.new_client();
     let wrong = [("email", "ada@example.com"), ("password", "Not-The-Right-Phrase-1")];
     let res = browser.post(app.url("/api/auth/sign_in")).form(&wrong).send().await.unwrap();
-    assert_eq!(res.status(), 500, "server functions answer errors with 500 and the encoded AppError");
+    assert_eq!(res.status(), 401, "a user's mistake is a 4xx from server functions too, never a 500");
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "invalid_credentials");
     let right = [("email", "ada@example.com"), ("password", GOOD_PASSWORD)];
     let res = browser.post(app.url("/api/auth/sign_in")).form(&right).send().await.unwrap();
@@ -348,6 +348,7 @@ async fn the_sign_up_server_function_names_the_field_of_a_common_password(pool: 
 
     let res = app.client.post(app.url("/api/auth/sign_up")).form(&form).send().await.unwrap();
 
+    assert_eq!(res.status(), 422);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "validation");
     assert_eq!(body["errors"][0]["field"], "password");

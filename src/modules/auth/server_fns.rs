@@ -46,21 +46,25 @@ mod ssr {
 #[server(endpoint = "auth/sign_up")]
 pub async fn sign_up(name: String, email: String, password: String) -> Result<UserView, AppError> {
     use super::{service, types::{NewUser, SignUpForm}};
-    let (state, parts) = ssr::request()?;
-    let new = NewUser::try_from(SignUpForm { name, email, password })?;
-    let signed_in = service::sign_up(&state, new, &ssr::client(&parts)).await?;
-    ssr::set_session_cookies(&state, &signed_in);
-    Ok(signed_in.user)
+    crate::server::error::respond(async move {
+        let (state, parts) = ssr::request()?;
+        let new = NewUser::try_from(SignUpForm { name, email, password })?;
+        let signed_in = service::sign_up(&state, new, &ssr::client(&parts)).await?;
+        ssr::set_session_cookies(&state, &signed_in);
+        Ok(signed_in.user)
+    }.await)
 }
 
 /// Signs the browser in with email and password.
 #[server(endpoint = "auth/sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<UserView, AppError> {
     use super::{service, types::LoginForm};
-    let (state, parts) = ssr::request()?;
-    let signed_in = service::log_in(&state, LoginForm { email, password }, &ssr::client(&parts)).await?;
-    ssr::set_session_cookies(&state, &signed_in);
-    Ok(signed_in.user)
+    crate::server::error::respond(async move {
+        let (state, parts) = ssr::request()?;
+        let signed_in = service::log_in(&state, LoginForm { email, password }, &ssr::client(&parts)).await?;
+        ssr::set_session_cookies(&state, &signed_in);
+        Ok(signed_in.user)
+    }.await)
 }
 
 /// Signs the browser out: revokes the session and clears the cookies.
@@ -69,10 +73,12 @@ pub async fn sign_out() -> Result<(), AppError> {
     use axum::extract::OptionalFromRequestParts;
 
     use super::{service, session::{self, CurrentUser}};
-    let (state, mut parts) = ssr::request()?;
-    let caller = <CurrentUser as OptionalFromRequestParts<_>>::from_request_parts(&mut parts, &state).await?;
-    let refresh = session::refresh_cookie(&state.config, &parts.headers).map(str::to_owned);
-    service::log_out(&state, caller, refresh.as_deref(), &ssr::client(&parts)).await?;
-    ssr::clear_session_cookies(&state);
-    Ok(())
+    crate::server::error::respond(async move {
+        let (state, mut parts) = ssr::request()?;
+        let caller = <CurrentUser as OptionalFromRequestParts<_>>::from_request_parts(&mut parts, &state).await?;
+        let refresh = session::refresh_cookie(&state.config, &parts.headers).map(str::to_owned);
+        service::log_out(&state, caller, refresh.as_deref(), &ssr::client(&parts)).await?;
+        ssr::clear_session_cookies(&state);
+        Ok(())
+    }.await)
 }

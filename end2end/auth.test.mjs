@@ -1,0 +1,55 @@
+// A person creates an account, lands in the app, signs out and signs in again.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { PHONE, hydrated, launchBrowser, newPage, screenshot, startServer } from './support.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('sign up, sign out and sign in again on a phone', async () => {
+  const errors = [];
+  const page = await newPage(browser, PHONE, errors);
+  const email = `ada+${Date.now()}@example.com`;
+  const password = 'correct horse battery staple 42';
+
+  await page.goto(`${server.origin}/signup`);
+  await hydrated(page);
+  await page.getByLabel('Name').fill('Ada Lovelace');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(/\/app$/);
+  const cookies = await page.context().cookies();
+  const access = cookies.find((c) => c.name.endsWith('mw_access'));
+  assert.ok(access && access.httpOnly && access.sameSite === 'Lax', 'HttpOnly SameSite=Lax session cookie');
+  await screenshot(page, 'signed-up-phone');
+
+  await page.getByRole('button', { name: 'Account menu' }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await page.getByRole('dialog', { name: 'Sign out?' }).getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/signin$/);
+  const after = await page.context().cookies();
+  assert.ok(!after.some((c) => c.name.endsWith('mw_access') && c.value), 'session cookie cleared');
+
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('not the password at all');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('status').getByText(/incorrect/i).waitFor({ timeout: 10_000 });
+  assert.match(page.url(), /\/signin$/, 'a wrong password stays on the form');
+
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/app$/);
+  // The browser logs the expected 401 of the wrong password; nothing else may fail.
+  assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), []);
+  await page.context().close();
+});
