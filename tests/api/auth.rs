@@ -54,7 +54,7 @@ async fn signing_up_again_with_the_same_email_in_any_case_is_a_409(pool: MySqlPo
     app.sign_up_ok("ada@example.com").await;
 
     let res = app.new_client()
-        .post(app.url("/api/v1/auth/signup"))
+        .post(app.url("/api/v1/auth/register"))
         .json(&json!({"name": "Someone", "email": "ADA@example.com", "password": "Another-Good-Phrase-42"}))
         .send()
         .await
@@ -76,7 +76,7 @@ async fn sign_up_validation_errors_are_422_and_name_the_field(pool: MySqlPool) {
         (json!({"name": "   ", "email": "ada@example.com", "password": GOOD_PASSWORD}), "name", "Enter your name"),
     ];
     for (body, field, message) in cases {
-        let res = app.new_client().post(app.url("/api/v1/auth/signup")).json(&body).send().await.unwrap();
+        let res = app.new_client().post(app.url("/api/v1/auth/register")).json(&body).send().await.unwrap();
         let problem = problem(res, 422).await;
         let errors = problem["errors"].as_array().unwrap();
         assert_eq!(errors.len(), 1, "{problem}");
@@ -286,7 +286,7 @@ async fn security_events_list_only_the_callers_own_events_newest_first(pool: MyS
     let _ = app.log_in("ada@example.com", "Not-The-Right-Phrase-1").await;
     let grace = app.new_client();
     let res = grace
-        .post(app.url("/api/v1/auth/signup"))
+        .post(app.url("/api/v1/auth/register"))
         .json(&json!({"name": "Grace", "email": "grace@example.com", "password": "Another-Good-Phrase-42"}))
         .send()
         .await
@@ -309,7 +309,7 @@ async fn the_openapi_document_describes_the_auth_endpoints(pool: MySqlPool) {
 
     let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
 
-    for path in ["signup", "login", "refresh", "logout", "me", "security-events"] {
+    for path in ["register", "login", "refresh", "logout", "me", "security-events"] {
         assert!(doc["paths"][format!("/api/v1/auth/{path}")].is_object(), "{path} is documented");
     }
 }

@@ -84,7 +84,7 @@ impl TestApp {
     }
 
     pub async fn sign_up(&self, name: &str, email: &str, password: &str) -> reqwest::Response {
-        self.post_json("/api/v1/auth/signup", &json!({"name": name, "email": email, "password": password})).await
+        self.post_json("/api/v1/auth/register", &json!({"name": name, "email": email, "password": password})).await
     }
 
     /// Signs up a valid user in the app's client and returns the response body.

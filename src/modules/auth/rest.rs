@@ -34,7 +34,7 @@ fn with_cookies(config: &Config, signed_in: &SignedIn, status: StatusCode, body:
 }
 
 /// Create an account and sign it in (sets the session cookies).
-#[utoipa::path(post, path = "/auth/signup", tag = "auth", request_body = SignUpForm,
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = SignUpForm,
     responses(
         (status = 201, description = "Account created and signed in", body = UserEnvelope),
         (status = 409, description = "An account with this email already exists"),
