@@ -1,26 +1,17 @@
 // A person creates an account, lands in the app, signs out and signs in again.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { PHONE, hydrated, launchBrowser, newPage, screenshot, startServer } from './support.mjs';
+import { test } from 'node:test';
+import { PHONE, hydrated, newPage, screenshot, useServerAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServerAndBrowser();
 
 test('sign up, sign out and sign in again on a phone', async () => {
   const errors = [];
-  const page = await newPage(browser, PHONE, errors);
+  const page = await newPage(ctx.browser, PHONE, errors);
   const email = `ada+${Date.now()}@example.com`;
   const password = 'correct horse battery staple 42';
 
-  await page.goto(`${server.origin}/signup`);
+  await page.goto(`${ctx.server.origin}/signup`);
   await hydrated(page);
   await page.getByLabel('Name').fill('Ada Lovelace');
   await page.getByLabel('Email').fill(email);
@@ -49,7 +40,7 @@ test('sign up, sign out and sign in again on a phone', async () => {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/app$/);
-  // The browser logs the expected 401 of the wrong password; nothing else may fail.
+  // The ctx.browser logs the expected 401 of the wrong password; nothing else may fail.
   assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), []);
   await page.context().close();
 });

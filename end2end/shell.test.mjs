@@ -1,23 +1,14 @@
 // The landing page and app shell as a person uses them, at phone and desktop widths.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { DESKTOP, PHONE, hydrated, launchBrowser, newPage, screenshot, startServer } from './support.mjs';
+import { test } from 'node:test';
+import { DESKTOP, PHONE, artifacts, hydrated, newPage, screenshot, useServerAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServerAndBrowser();
 
 test('the landing page is rendered on the server: its content is there without JavaScript', async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false, viewport: PHONE });
+  const context = await ctx.browser.newContext({ javaScriptEnabled: false, viewport: PHONE });
   const page = await context.newPage();
-  const res = await page.goto(`${server.origin}/`);
+  const res = await page.goto(`${ctx.server.origin}/`);
   assert.equal(res.status(), 200);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Run your whole business from one app');
   assert.ok(await page.getByRole('link', { name: 'Start free' }).isVisible());
@@ -26,8 +17,8 @@ test('the landing page is rendered on the server: its content is there without J
 
 test('the landing page hydrates and the theme toggle works and persists across reloads', async () => {
   const errors = [];
-  const page = await newPage(browser, PHONE, errors);
-  await page.goto(`${server.origin}/`);
+  const page = await newPage(ctx.browser, PHONE, errors);
+  await page.goto(`${ctx.server.origin}/`);
   await hydrated(page);
   const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
   assert.equal(await theme(), 'dark', 'dark by default');
@@ -51,8 +42,8 @@ test('the landing page hydrates and the theme toggle works and persists across r
 
 test('on a phone the app shows a bottom tab bar and no sidebar', async () => {
   const errors = [];
-  const page = await newPage(browser, PHONE, errors);
-  await page.goto(`${server.origin}/app`);
+  const page = await newPage(ctx.browser, PHONE, errors);
+  await page.goto(`${ctx.server.origin}/app`);
   await hydrated(page);
   assert.ok(await page.getByRole('navigation', { name: 'Tab bar' }).isVisible());
   assert.ok(!(await page.getByRole('navigation', { name: 'Sidebar' }).isVisible()));
@@ -69,8 +60,8 @@ test('on a phone the app shows a bottom tab bar and no sidebar', async () => {
 
 test('on a desktop the app shows a sidebar with every module and navigates without reloading', async () => {
   const errors = [];
-  const page = await newPage(browser, DESKTOP, errors);
-  await page.goto(`${server.origin}/app`);
+  const page = await newPage(ctx.browser, DESKTOP, errors);
+  await page.goto(`${ctx.server.origin}/app`);
   await hydrated(page);
   const sidebar = page.getByRole('navigation', { name: 'Sidebar' });
   assert.ok(await sidebar.isVisible());
@@ -97,8 +88,8 @@ test('on a desktop the app shows a sidebar with every module and navigates witho
 
 test('the sign-up form explains what is wrong and keeps what was typed', async () => {
   const errors = [];
-  const page = await newPage(browser, PHONE, errors);
-  await page.goto(`${server.origin}/signup`);
+  const page = await newPage(ctx.browser, PHONE, errors);
+  await page.goto(`${ctx.server.origin}/signup`);
   await hydrated(page);
   await page.getByLabel('Name').fill('Ada Lovelace');
   await page.getByLabel('Email').fill('ada@example');
@@ -114,20 +105,39 @@ test('the sign-up form explains what is wrong and keeps what was typed', async (
 });
 
 test('unknown pages show the 404 page', async () => {
-  const page = await newPage(browser, DESKTOP, []);
-  const res = await page.goto(`${server.origin}/definitely/not/here`);
+  const page = await newPage(ctx.browser, DESKTOP, []);
+  const res = await page.goto(`${ctx.server.origin}/definitely/not/here`);
   assert.equal(res.status(), 404);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'We could not find that page');
   await page.context().close();
 });
 
 test('the API reference renders from our own origin', async () => {
-  const page = await newPage(browser, DESKTOP, []);
+  const page = await newPage(ctx.browser, DESKTOP, []);
   const outside = [];
-  page.on('request', (req) => { if (!req.url().startsWith(server.origin)) outside.push(req.url()); });
-  await page.goto(`${server.origin}/api/docs`);
+  page.on('request', (req) => { if (!req.url().startsWith(ctx.server.origin)) outside.push(req.url()); });
+  await page.goto(`${ctx.server.origin}/api/docs`);
   await page.getByText('/readyz').first().waitFor({ timeout: 15_000 });
   assert.deepEqual(outside, [], 'no request leaves the server');
   await screenshot(page, 'api-docs');
   await page.context().close();
+});
+
+test('every page fits the viewport at phone and desktop width in both themes', async () => {
+  for (const theme of ['dark', 'light']) {
+    for (const [label, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+      const context = await ctx.browser.newContext({ viewport });
+      await context.addInitScript((t) => localStorage.setItem('theme', t), theme);
+      const page = await context.newPage();
+      for (const path of ['/', '/signin', '/signup', '/app', '/app/crm']) {
+        await page.goto(`${ctx.server.origin}${path}`);
+        assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= viewport.width, `${path} at ${label} scrolls sideways (${width}px)`);
+        const name = path === '/' ? 'landing' : path.slice(1).replaceAll('/', '-');
+        await page.screenshot({ path: `${artifacts}/${name}-${label}-${theme}.png` });
+      }
+      await context.close();
+    }
+  }
 });

@@ -6,36 +6,20 @@ use leptos_meta::Title;
 use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 
 use crate::modules::auth::server_fns::{sign_in, sign_up};
+use crate::modules::auth::types::{Email, Password, PersonName};
 use crate::shared::error::AppError;
 use crate::shared::ui::{Button, TextField, ThemeToggle, ToastKind, use_toasts};
 
 /// Where a signed-in user lands.
 const HOME: &str = "/app";
 
-fn email_error(email: &str) -> Option<String> {
-    let email = email.trim();
-    let (local, domain) = email.split_once('@')?;
-    (local.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.'))
-        .then(|| "Enter an email address like name@example.com.".to_owned())
-}
-
+// The same parsers the server applies, so both sides give the same messages.
 fn required_email_error(email: &str) -> Option<String> {
-    if email.trim().is_empty() {
-        return Some("Enter your email address.".into());
-    }
-    if !email.contains('@') {
-        return Some("Enter an email address like name@example.com.".into());
-    }
-    email_error(email)
+    Email::parse(email).err()
 }
 
 fn password_error(password: &str) -> Option<String> {
-    match password.chars().count() {
-        0 => Some("Enter a password.".into()),
-        n if n < 12 => Some(format!("Use at least 12 characters ({n} so far).")),
-        n if n > 128 => Some("Use at most 128 characters.".into()),
-        _ => None,
-    }
+    Password::check_length(password).err()
 }
 
 #[component]
@@ -124,7 +108,7 @@ pub fn SignUpPage() -> impl IntoView {
             return;
         }
         let found = (
-            name.get_untracked().trim().is_empty().then(|| "Enter your name.".to_owned()),
+            PersonName::parse(&name.get_untracked()).err(),
             required_email_error(&email.get_untracked()),
             password_error(&password.get_untracked()),
         );

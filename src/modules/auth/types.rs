@@ -64,17 +64,22 @@ impl Password {
     /// Length rules on both targets; on the server also the common/guessable check (zxcvbn's
     /// ranked lists of ~30,000 leaked passwords plus its pattern scoring).
     pub fn parse(raw: &str) -> Result<Self, String> {
-        match raw.chars().count() {
-            0 => return Err("Enter a password.".into()),
-            n if n < PASSWORD_MIN => return Err(format!("Use at least {PASSWORD_MIN} characters ({n} so far).")),
-            n if n > PASSWORD_MAX => return Err(format!("Use at most {PASSWORD_MAX} characters.")),
-            _ => {}
-        }
+        Self::check_length(raw)?;
         #[cfg(feature = "ssr")]
         if is_guessable(raw) {
             return Err("This password is too common or easy to guess. Try a longer phrase of unrelated words.".into());
         }
         Ok(Self(raw.to_owned()))
+    }
+
+    /// The length rules alone: what the sign-up page checks as the user types.
+    pub fn check_length(raw: &str) -> Result<(), String> {
+        match raw.chars().count() {
+            0 => Err("Enter a password.".into()),
+            n if n < PASSWORD_MIN => Err(format!("Use at least {PASSWORD_MIN} characters ({n} so far).")),
+            n if n > PASSWORD_MAX => Err(format!("Use at most {PASSWORD_MAX} characters.")),
+            _ => Ok(()),
+        }
     }
 
     pub fn expose(&self) -> &str {
