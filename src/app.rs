@@ -1,13 +1,14 @@
 //! Root component: the HTML shell, the router and the page tree. Each business module
 //! mounts its own pages under `/app/{module}` (see `layout`).
-mod auth_pages;
+pub(crate) mod auth_pages;
 mod landing;
-mod layout;
+pub(crate) mod layout;
 mod not_found;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -54,8 +55,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=landing::LandingPage/>
                 <Route path=path!("/signin") view=auth_pages::SignInPage/>
                 <Route path=path!("/signup") view=auth_pages::SignUpPage/>
-                <ParentRoute path=path!("/app") view=layout::AppLayout>
+                <Route path=path!("/forgot-password") view=auth_pages::ForgotPasswordPage/>
+                <Route path=path!("/reset-password") view=auth_pages::ResetPasswordPage/>
+                <Route path=path!("/verify-email") view=auth_pages::VerifyEmailPage/>
+                <ParentRoute path=path!("/app") view=layout::AppLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=layout::HomePage/>
+                    <Route path=path!("account") view=crate::modules::auth::ui::AccountPage/>
+                    <Route path=path!("security") view=crate::modules::auth::ui::SecurityPage/>
                     <Route path=path!(":module") view=layout::ModulePage/>
                 </ParentRoute>
             </Routes>

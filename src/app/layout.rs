@@ -3,17 +3,49 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
-    components::{A, Outlet},
+    components::{A, Outlet, Redirect},
     NavigateOptions,
     hooks::{use_location, use_navigate, use_params_map},
 };
 
 use super::NotFound;
+use crate::modules::auth::{server_fns::current_user, types::UserView};
 use crate::modules::catalog::{MODULES, ModuleInfo, find};
-use crate::shared::ui::{Button, ButtonVariant, Card, Dialog, EmptyState, Icon, Table, ThemeToggle, ToastKind, use_toasts};
+use crate::shared::error::AppError;
+use crate::shared::ui::{
+    Button, ButtonVariant, Card, Dialog, EmptyState, Icon, Spinner, Table, ThemeToggle, ToastKind, use_toasts,
+};
 
+/// The signed-in user, loaded once per page load by `AppLayout` for every page inside it.
+pub type CurrentUserResource = Resource<Result<Option<UserView>, AppError>>;
+
+/// Everything under `/app` needs a session: without one the server answers a redirect to the
+/// sign-in page (the resource is blocking, so the status is decided before streaming starts).
 #[component]
 pub fn AppLayout() -> impl IntoView {
+    let user: CurrentUserResource = Resource::new_blocking(|| (), |()| current_user());
+    provide_context(user);
+    view! {
+        <Suspense fallback=|| view! { <div class="app-loading" role="status"><Spinner/></div> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(_)) => view! { <AppFrame/> }.into_any(),
+                    Ok(None) | Err(AppError::Unauthorized) => view! { <Redirect path="/signin"/> }.into_any(),
+                    Err(err) => view! {
+                        <main id="main" class="auth-page">
+                            <div class="card auth-card">
+                                <EmptyState icon="shield" title="We could not load your account" text=err.to_string()/>
+                            </div>
+                        </main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AppFrame() -> impl IntoView {
     view! {
         <div class="app-shell">
             <aside class="sidebar">
@@ -78,6 +110,8 @@ fn TopBar() -> impl IntoView {
     let signing_out = RwSignal::new(false);
     let toasts = use_toasts();
     let navigate = use_navigate();
+    let user = use_context::<CurrentUserResource>();
+    let signed_in = move || user.and_then(|u| u.get()).and_then(Result::ok).flatten();
     // Revoke the session on the server, then leave the app.
     let sign_out = Callback::new(move |()| {
         signing_out.set(true);
@@ -132,10 +166,24 @@ fn TopBar() -> impl IntoView {
                         aria-expanded=move || menu_open.get().to_string()
                         on:click=move |_| menu_open.update(|o| *o = !*o)
                     >
-                        <Icon name="user"/>
+                        {move || match signed_in().and_then(|u| u.avatar_url) {
+                            Some(url) => view! { <img class="avatar-img" src=url alt="" width="32" height="32"/> }.into_any(),
+                            None => view! { <Icon name="user"/> }.into_any(),
+                        }}
                     </button>
                     <Show when=move || menu_open.get()>
                         <div class="menu menu-right" role="menu" aria-label="Account">
+                            {move || signed_in().map(|u| view! {
+                                <p class="menu-note"><strong>{u.name}</strong><br/>{u.email}</p>
+                            })}
+                            <A href="/app/account" attr:class="menu-item" attr:role="menuitem">
+                                <Icon name="user"/>
+                                "Account"
+                            </A>
+                            <A href="/app/security" attr:class="menu-item" attr:role="menuitem">
+                                <Icon name="shield"/>
+                                "Security"
+                            </A>
                             <button
                                 type="button"
                                 class="menu-item"

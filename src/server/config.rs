@@ -1,8 +1,8 @@
 //! Typed configuration, read once from the environment (and `.env` when present).
 //! Every variable, its default and meaning is listed in README.md.
-use std::{net::SocketAddr, str::FromStr, time::Duration};
+use std::{net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::{ExposeSecret, SecretBox, SecretString};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -30,6 +30,24 @@ pub struct Config {
     pub jwt_secret: SecretString,
     /// True when `jwt_secret` was generated at start: sessions then end with the process.
     pub jwt_secret_generated: bool,
+    /// AES-256-GCM key for secrets at rest, e.g. TOTP secrets (`DATA_ENCRYPTION_KEY`, 32 bytes
+    /// base64). When unset it is derived from `jwt_secret`, so both rotate together.
+    pub data_key: Arc<SecretBox<[u8; 32]>>,
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://…`; unset: mail stays in the outbox.
+    pub smtp_url: Option<SecretString>,
+    /// `From:` of platform mail.
+    pub mail_from: String,
+    /// Credential endpoints (sign-in, sign-up, MFA, resets) per IP and minute; 0 turns it off.
+    pub auth_rate_per_minute: u32,
+    /// The rest of the API per user or API key and minute; 0 turns it off.
+    pub api_rate_per_minute: u32,
+    /// First wait after repeated failed sign-ins; it doubles with each further failure.
+    pub login_backoff_base: Duration,
+    /// A rotated refresh token presented again within this window is a race between two tabs
+    /// (answered 401, nothing revoked); later it is theft and revokes the family.
+    pub refresh_reuse_grace: Duration,
+    /// Where uploaded files (avatars) are kept.
+    pub storage_dir: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +91,13 @@ impl Config {
             Some(secret) => (secret, false),
             None => (random_secret(), true),
         };
+        let data_key = match var("DATA_ENCRYPTION_KEY") {
+            Some(raw) => decode_key(&raw).ok_or(ConfigError {
+                name: "DATA_ENCRYPTION_KEY",
+                reason: "use 32 random bytes, base64-encoded (openssl rand -base64 32)".into(),
+            })?,
+            None => derive_key(&jwt_secret),
+        };
         Ok(Self {
             database_url: SecretString::from(var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into())),
             database_max_connections: parse("DATABASE_MAX_CONNECTIONS", 10)?,
@@ -88,6 +113,14 @@ impl Config {
             job_visibility_timeout: Duration::from_secs(parse("JOB_VISIBILITY_TIMEOUT_SECS", 300)?),
             jwt_secret: SecretString::from(jwt_secret),
             jwt_secret_generated,
+            data_key: Arc::new(SecretBox::new(Box::new(data_key))),
+            smtp_url: var("SMTP_URL").map(SecretString::from),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "Mewayz <no-reply@localhost>".into()),
+            auth_rate_per_minute: parse("AUTH_RATE_LIMIT_PER_MINUTE", 10)?,
+            api_rate_per_minute: parse("API_RATE_LIMIT_PER_MINUTE", 600)?,
+            login_backoff_base: Duration::from_millis(parse("LOGIN_BACKOFF_BASE_MS", 1000)?),
+            refresh_reuse_grace: Duration::from_secs(parse("REFRESH_REUSE_GRACE_SECS", 10)?),
+            storage_dir: var("STORAGE_DIR").unwrap_or_else(|| "data/uploads".into()),
         })
     }
 
@@ -107,6 +140,22 @@ fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
+fn decode_key(raw: &str) -> Option<[u8; 32]> {
+    use base64::Engine as _;
+    let raw = raw.trim();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(raw)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(raw))
+        .ok()?;
+    bytes.try_into().ok()
+}
+
+/// A data key bound to the JWT key (domain-separated, so neither reveals the other).
+fn derive_key(jwt_secret: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::new().chain_update(b"mewayz data-encryption key v1\0").chain_update(jwt_secret.as_bytes()).finalize().into()
+}
+
 fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
@@ -121,6 +170,13 @@ fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::redact_url;
+
+    #[test]
+    fn data_keys_are_32_bytes_of_base64() {
+        assert!(super::decode_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").is_some());
+        assert!(super::decode_key("dG9vIHNob3J0").is_none());
+        assert_ne!(super::derive_key("a"), super::derive_key("b"));
+    }
 
     #[test]
     fn database_passwords_never_reach_messages() {

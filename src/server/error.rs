@@ -38,6 +38,9 @@ impl IntoResponse for AppError {
         if let AppError::Validation { errors } = &self {
             body["errors"] = json!(errors);
         }
+        if let AppError::StepUpRequired { mfa, .. } = &self {
+            body["mfa"] = json!(mfa);
+        }
         let mut res = (status, Json(body)).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let AppError::TooManyRequests { retry_after_secs } = self {

@@ -49,8 +49,9 @@ pub const MAX_KIND_LEN: usize = 100;
 const MAX_ERROR_LEN: usize = 8 * 1024;
 
 /// The app's job handlers. Each module adds its kinds here as it gains background work.
-pub fn registry() -> Arc<Registry> {
-    Arc::new(Registry::new())
+pub fn registry(config: &Config) -> anyhow::Result<Arc<Registry>> {
+    let mailer = Arc::new(super::mail::Mailer::from_config(config)?);
+    Ok(Arc::new(super::mail::register(Registry::new(), mailer)))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ use sqlx::MySqlPool;
 use tokio::net::TcpListener;
 use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 
-use super::{api, config::Config, db, health, jobs, middleware, pwa, state::AppState, telemetry};
+use super::{api, config::Config, db, health, jobs, middleware, pwa, state::AppState, storage, telemetry};
 use crate::app::{App, shell};
 
 /// Connect, migrate, serve. Called by `main`.
@@ -71,14 +71,17 @@ impl Application {
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let Self { listener, state, router } = self;
         // Histograms keep raw samples until upkeep folds them, even if nobody scrapes.
-        let upkeep = tokio::spawn(async {
+        let limits = state.limits.clone();
+        let upkeep = tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
             loop {
                 tick.tick().await;
                 telemetry::metrics().run_upkeep();
+                limits.shrink();
             }
         });
-        let workers = jobs::WorkerPool::start(state.pool.clone(), jobs::registry(), jobs::WorkerOptions::from_config(&state.config));
+        let registry = jobs::registry(&state.config)?;
+        let workers = jobs::WorkerPool::start(state.pool.clone(), registry, jobs::WorkerOptions::from_config(&state.config));
         // Without TCP_NODELAY, streamed SSR chunks stall on Nagle + delayed ACK (~40 ms).
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
@@ -115,6 +118,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(api::router())
         .route("/metrics", get(health::metrics))
         .route("/sw.js", get(pwa::service_worker))
+        .route("/media/{*key}", get(storage::serve))
         .route_layer(from_fn(middleware::mark_route))
         .fallback(move |uri: Uri, state: State<AppState>, req: Request| {
             let page_fallback = page_fallback.clone();
@@ -134,6 +138,7 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
+        .layer(from_fn_with_state(state.clone(), crate::modules::auth::session::silent_refresh))
         .layer(from_fn_with_state(state.clone(), middleware::csrf))
         .layer(from_fn(middleware::static_cache_headers))
         .layer(CompressionLayer::new().br(true).gzip(true))

@@ -5,7 +5,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::MySqlPool;
 
-use super::config::Config;
+use super::{config::Config, rate_limit::RateLimits};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,6 +14,7 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// Hash of the built WASM/JS/CSS; versions the service worker cache.
     pub build_id: Arc<str>,
+    pub limits: Arc<RateLimits>,
 }
 
 impl AppState {
@@ -25,7 +26,8 @@ impl AppState {
             .site_addr(config.addr)
             .build();
         let build_id = super::pwa::build_id(&config.site_root).into();
-        Self { pool, config: Arc::new(config), leptos, build_id }
+        let limits = Arc::new(RateLimits::from_config(&config));
+        Self { pool, config: Arc::new(config), leptos, build_id, limits }
     }
 }
 

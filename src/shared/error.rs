@@ -24,6 +24,10 @@ pub enum AppError {
     InvalidCredentials,
     #[error("You do not have permission to do that.")]
     Forbidden,
+    /// A sensitive change after more than 10 minutes since the caller last proved who they
+    /// are: send the password (and a code when `mfa`) with the request.
+    #[error("{message}")]
+    StepUpRequired { message: String, mfa: bool },
     #[error("We could not find that.")]
     NotFound,
     #[error("{message}")]
@@ -49,6 +53,15 @@ impl AppError {
         Self::Conflict { message: message.into() }
     }
 
+    pub fn step_up(mfa: bool) -> Self {
+        let message = if mfa {
+            "Confirm it is you: enter your password and a code from your authenticator app."
+        } else {
+            "Confirm it is you: enter your password."
+        };
+        Self::StepUpRequired { message: message.into(), mfa }
+    }
+
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation { errors: vec![FieldError { field: field.into(), message: message.into() }] }
     }
@@ -57,7 +70,7 @@ impl AppError {
         match self {
             Self::BadRequest { .. } => 400,
             Self::Unauthorized | Self::InvalidCredentials => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::StepUpRequired { .. } => 403,
             Self::NotFound => 404,
             Self::Conflict { .. } => 409,
             Self::PayloadTooLarge => 413,
@@ -74,6 +87,7 @@ impl AppError {
             Self::BadRequest { .. } => "Bad request",
             Self::Unauthorized | Self::InvalidCredentials => "Unauthorized",
             Self::Forbidden => "Forbidden",
+            Self::StepUpRequired { .. } => "Confirmation required",
             Self::NotFound => "Not found",
             Self::Conflict { .. } => "Conflict",
             Self::PayloadTooLarge => "Payload too large",
@@ -91,6 +105,7 @@ impl AppError {
             Self::Unauthorized => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Forbidden => "forbidden",
+            Self::StepUpRequired { .. } => "step_up_required",
             Self::NotFound => "not_found",
             Self::Conflict { .. } => "conflict",
             Self::PayloadTooLarge => "payload_too_large",

@@ -196,13 +196,57 @@ async fn refresh_rotates_and_reusing_a_rotated_token_revokes_the_whole_family(po
     assert_ne!(first, second);
     assert_eq!(app.me_with_bearer(&access).await.status(), 200);
 
-    // The first token is replayed (say, by a thief who copied it).
+    // The first token is replayed a minute later (say, by a thief who copied it).
+    sqlx::query("update auth_sessions set revoked_at = revoked_at - interval 1 minute where revoked_at is not null")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     problem(app.refresh_with_token(&first).await, 401).await;
 
     problem(app.refresh_with_token(&second).await, 401).await;
     problem(app.me_with_bearer(&access).await, 401).await;
     let id = user_id(&app.pool, "ada@example.com").await;
     assert_eq!(event_count(&app.pool, id, "refresh_token_reuse").await, 1);
+}
+
+#[sqlx::test]
+async fn a_rotated_token_presented_again_within_seconds_is_refused_without_revoking_the_family(pool: MySqlPool) {
+    // Two tabs refreshing at once both send the same token: the second must not sign out both.
+    let app = TestApp::spawn(pool).await;
+    let res = app.sign_up("Ada", "ada@example.com", GOOD_PASSWORD).await;
+    let first = set_cookie(&res, "mw_refresh").unwrap();
+    let rotated: Value = app.refresh_with_token(&first).await.json().await.unwrap();
+    let second = rotated["refresh_token"].as_str().unwrap().to_owned();
+
+    problem(app.refresh_with_token(&first).await, 401).await;
+
+    assert_eq!(app.refresh_with_token(&second).await.status(), 200, "the family is still live");
+    let id = user_id(&app.pool, "ada@example.com").await;
+    assert_eq!(event_count(&app.pool, id, "refresh_token_reuse").await, 0);
+}
+
+#[sqlx::test]
+async fn a_request_with_an_expired_access_cookie_is_refreshed_silently(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    let res = app.sign_up("Ada", "ada@example.com", GOOD_PASSWORD).await;
+    let refresh = set_cookie(&res, "mw_refresh").unwrap();
+    let (id, family): (Uuid, Uuid) = sqlx::query_as("select user_id, family_id from auth_sessions").fetch_one(&app.pool).await.unwrap();
+    let expired = mint_access_token(TEST_JWT_SECRET.as_bytes(), id, family, Utc::now() - chrono::Duration::minutes(20));
+
+    let res = app
+        .new_client()
+        .get(app.url("/api/v1/auth/me"))
+        .header("cookie", format!("mw_access={expired}; mw_refresh={refresh}"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(res.status(), 200, "the handler saw the fresh access token");
+    let new_access = set_cookie(&res, "mw_access").expect("a new access cookie");
+    assert!(decode_access_token(TEST_JWT_SECRET.as_bytes(), &new_access).is_ok());
+    assert_ne!(set_cookie(&res, "mw_refresh").unwrap(), refresh, "the refresh token rotated");
+    let page = app.new_client().get(app.url("/app")).header("cookie", format!("mw_refresh={refresh}")).header("accept", "text/html").send().await.unwrap();
+    assert!(page.status().is_redirection(), "the old refresh token is used up");
 }
 
 #[sqlx::test]

@@ -18,13 +18,21 @@ pub struct TestApp {
     pub pool: MySqlPool,
 }
 
+/// The production configuration, but: port 0, a known JWT key, one job worker, files in a
+/// fresh temporary folder, and no per-IP rate limit or sign-in backoff (every test client is
+/// 127.0.0.1; the tests of those limits switch them on with `spawn_configured`).
 pub fn test_config() -> Config {
     let mut config = Config::from_env().expect("test environment is valid");
     config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
     config.body_limit_bytes = 64 * 1024;
     config.job_workers = 1;
+    config.job_poll_interval = std::time::Duration::from_millis(50);
     config.jwt_secret = SecretString::from(TEST_JWT_SECRET);
     config.jwt_secret_generated = false;
+    config.auth_rate_per_minute = 0;
+    config.login_backoff_base = std::time::Duration::ZERO;
+    config.smtp_url = None;
+    config.storage_dir = std::env::temp_dir().join(format!("mewayz-test-{}", uuid::Uuid::now_v7())).display().to_string();
     config
 }
 
@@ -33,9 +41,19 @@ impl TestApp {
         Self::spawn_with(pool, Router::new()).await
     }
 
+    /// Starts the app with the test configuration changed by `change`.
+    pub async fn spawn_configured(pool: MySqlPool, change: impl FnOnce(&mut Config)) -> Self {
+        let mut config = test_config();
+        change(&mut config);
+        Self::start(pool, Router::new(), config).await
+    }
+
     /// Starts the app with `extra` routes mounted under the full middleware stack.
     pub async fn spawn_with(pool: MySqlPool, extra: Router<AppState>) -> Self {
-        let config = test_config();
+        Self::start(pool, extra, test_config()).await
+    }
+
+    async fn start(pool: MySqlPool, extra: Router<AppState>, config: Config) -> Self {
         // `TEST_LOG=1` shows the server's logs (LOG_LEVEL applies) for a failing test.
         if std::env::var_os("TEST_LOG").is_some() {
             mewayz::server::telemetry::init(&config);
@@ -106,6 +124,57 @@ impl TestApp {
         self.new_client().get(self.url("/api/v1/auth/me")).bearer_auth(access_token).send().await.expect("request is sent")
     }
 
+    /// Signs up `email` in another browser (`client`).
+    pub async fn sign_up_ok_in(&self, client: &reqwest::Client, email: &str) {
+        let res = client
+            .post(self.url("/api/v1/auth/register"))
+            .json(&json!({"name": "Someone Else", "email": email, "password": GOOD_PASSWORD}))
+            .send()
+            .await
+            .expect("request is sent");
+        assert_eq!(res.status(), 201);
+    }
+
+    /// A same-origin request with a JSON body from the browser client.
+    pub async fn send_json(&self, method: reqwest::Method, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .header("origin", self.origin())
+            .json(body)
+            .send()
+            .await
+            .expect("request is sent")
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client.delete(self.url(path)).header("origin", self.origin()).send().await.expect("request is sent")
+    }
+
+    /// The outbox messages to `to`, oldest first: (kind, subject, body, status).
+    pub async fn outbox(&self, to: &str) -> Vec<(String, String, String, String)> {
+        sqlx::query_as("select kind, subject, body_text, status from email_outbox where to_address = ? order by id")
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// The token of the last link of `kind` sent to `to` (`…?token=XYZ`).
+    pub async fn emailed_token(&self, to: &str, kind: &str) -> String {
+        let mail = self.outbox(to).await.into_iter().rev().find(|m| m.0 == kind).unwrap_or_else(|| panic!("no {kind} mail to {to}"));
+        let start = mail.2.find("token=").expect("the mail has a link with a token") + "token=".len();
+        mail.2[start..].split_whitespace().next().unwrap().to_owned()
+    }
+
+    /// Backdates this family's last verification so step-up applies.
+    pub async fn expire_verification(&self) {
+        sqlx::query("update auth_sessions set verified_at = ?")
+            .bind(chrono::Utc::now() - chrono::Duration::minutes(11))
+            .execute(&self.pool)
+            .await
+            .unwrap();
+    }
+
     /// Refresh as an API client: the token in the body, no cookies.
     pub async fn refresh_with_token(&self, refresh_token: &str) -> reqwest::Response {
         self.new_client()
@@ -143,4 +212,101 @@ pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(body["status"], status);
     assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
     body
+}
+
+/// A TOTP code for a base32 secret at `offset_steps` from now, computed by oathtool (apt), an
+/// implementation independent of ours.
+pub fn oathtool(secret: &str, offset_steps: i64) -> String {
+    let at = chrono::Utc::now().timestamp() + offset_steps * 30;
+    let out = std::process::Command::new("oathtool")
+        .args(["--totp", "-b", "-N", &format!("@{at}"), secret])
+        .output()
+        .expect("oathtool is installed (scripts/setup installs it)");
+    assert!(out.status.success(), "oathtool: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Mail received by `FakeSmtp`: envelope recipients and the raw message.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+/// A minimal SMTP server on 127.0.0.1 that accepts every message (or refuses every RCPT with
+/// a permanent 550 when `reject` is set), so mail is sent by lettre's real SMTP client.
+pub struct FakeSmtp {
+    pub url: String,
+    pub received: std::sync::Arc<std::sync::Mutex<Vec<ReceivedMail>>>,
+}
+
+impl FakeSmtp {
+    pub async fn start(reject: bool) -> Self {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("smtp://{}", listener.local_addr().unwrap());
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let store = received.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    let _ = write.write_all(b"220 fake ESMTP\r\n").await;
+                    let (mut to, mut data, mut in_data) = (Vec::new(), String::new(), false);
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if in_data {
+                            if line == "." {
+                                in_data = false;
+                                store.lock().unwrap().push(ReceivedMail { to: std::mem::take(&mut to), data: std::mem::take(&mut data) });
+                                let _ = write.write_all(b"250 queued\r\n").await;
+                            } else {
+                                data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                                data.push('\n');
+                            }
+                            continue;
+                        }
+                        let upper = line.to_ascii_uppercase();
+                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                            b"250-fake\r\n250 8BITMIME\r\n"
+                        } else if upper.starts_with("RCPT TO:") {
+                            if reject {
+                                b"550 no such mailbox\r\n"
+                            } else {
+                                to.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
+                                b"250 ok\r\n"
+                            }
+                        } else if upper.starts_with("DATA") {
+                            in_data = true;
+                            b"354 go on\r\n"
+                        } else if upper.starts_with("QUIT") {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            return;
+                        } else {
+                            b"250 ok\r\n"
+                        };
+                        let _ = write.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        Self { url, received }
+    }
+}
+
+/// Waits (up to 10 s) until `check` holds, polling every 50 ms.
+pub async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
 }

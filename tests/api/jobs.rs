@@ -306,7 +306,12 @@ async fn progress_and_result_are_visible_while_running_and_stay_after(pool: MySq
     let id = jobs::enqueue(&pool, NewJob::new("test.import", json!({})).workspace(workspace)).await.unwrap();
     let workers = WorkerPool::start(pool.clone(), Arc::new(registry), options(1));
 
-    wait_until("progress 40", Duration::from_secs(10), async || status(&pool, id).await.progress == 40).await;
+    // Progress and result are two writes: wait for both.
+    wait_until("progress 40 and a result", Duration::from_secs(10), async || {
+        let job = status(&pool, id).await;
+        job.progress == 40 && job.result.is_some()
+    })
+    .await;
     let running = status(&pool, id).await;
     assert_eq!(running.status, JobState::Running);
     assert_eq!(running.result.as_ref().unwrap()["errors"][0]["row"], 3);

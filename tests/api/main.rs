@@ -2,7 +2,13 @@
 //! fresh, migrated database from `#[sqlx::test]` (needs DATABASE_URL with CREATE rights).
 mod helpers;
 
+mod account;
 mod auth;
+mod keys;
+mod limits;
+mod mail;
+mod mfa;
+mod sessions;
 mod errors;
 mod health;
 mod jobs;

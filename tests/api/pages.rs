@@ -38,6 +38,7 @@ async fn every_html_response_carries_a_nonce_csp_that_matches_its_inline_scripts
 #[sqlx::test]
 async fn the_app_shell_has_a_sidebar_and_a_tab_bar_with_every_module(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
+    app.sign_up_ok("ada@example.com").await;
     let html = app.get("/app").await.text().await.unwrap();
     assert!(html.contains(r#"aria-label="Sidebar""#) && html.contains(r#"aria-label="Tab bar""#));
     for module in mewayz::modules::catalog::MODULES {
@@ -48,10 +49,44 @@ async fn the_app_shell_has_a_sidebar_and_a_tab_bar_with_every_module(pool: MySql
 #[sqlx::test]
 async fn a_module_page_renders_and_an_unknown_module_is_404(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
+    app.sign_up_ok("ada@example.com").await;
     let res = app.get("/app/crm").await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("Contacts"));
     assert_eq!(app.get("/app/nonsense").await.status(), 404);
+}
+
+#[sqlx::test]
+async fn the_app_without_a_session_redirects_to_the_sign_in_page(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    for path in ["/app", "/app/crm", "/app/account", "/app/security"] {
+        // As a browser asks for a page (leptos_axum answers 302 only to `Accept: text/html`).
+        let res = app.client.get(app.url(path)).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(res.status(), 302, "{path}");
+        assert_eq!(res.headers()["location"], "/signin", "{path}");
+    }
+}
+
+#[sqlx::test]
+async fn the_account_and_security_pages_render_for_a_signed_in_user(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    app.sign_up_ok("ada@example.com").await;
+    let account = app.get("/app/account").await;
+    assert_eq!(account.status(), 200);
+    assert!(account.text().await.unwrap().contains("ada@example.com"));
+    let security = app.get("/app/security").await;
+    assert_eq!(security.status(), 200);
+    assert!(security.text().await.unwrap().contains("Two-factor authentication"));
+}
+
+#[sqlx::test]
+async fn the_password_reset_and_email_confirmation_pages_render(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    for (path, text) in [("/forgot-password", "Reset your password"), ("/reset-password?token=x", "Choose a new password"), ("/verify-email?token=x", "Confirm your email")] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(res.text().await.unwrap().contains(text), "{path}");
+    }
 }
 
 #[sqlx::test]

@@ -1,8 +1,16 @@
-//! Identity: accounts, password sign-in, sessions (access JWT + rotating refresh token),
-//! CSRF-safe cookies and the security audit log. See issue 3 for what is still to come.
+//! Identity: accounts, password sign-in with backoff and lockout, TOTP MFA with backup codes,
+//! sessions (access JWT + rotating refresh token, silent refresh), personal API keys, emailed
+//! links (verification, reset, email change), profile and avatar, and the security audit log.
 pub mod server_fns;
 pub mod types;
+pub mod ui;
 
+#[cfg(feature = "ssr")]
+pub mod emails;
+#[cfg(feature = "ssr")]
+pub mod keys;
+#[cfg(feature = "ssr")]
+pub mod mfa;
 #[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]

@@ -5,12 +5,14 @@
 //!   refresh-token reuse ends it at once, not 15 minutes later.
 //! - Refresh token: 32 random bytes (base64url), 30 days, stored as SHA-256, rotated on use.
 //! - Browsers carry both in HttpOnly, SameSite=Lax cookies (`__Host-` and Secure under TLS);
-//!   API clients send `Authorization: Bearer <access token>`.
+//!   API clients send `Authorization: Bearer <access token>` or a personal API key (`mwz_…`).
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts},
+    extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, header, request::Parts},
+    middleware::Next,
+    response::Response,
 };
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -110,33 +112,83 @@ pub fn refresh_cookie<'a>(config: &Config, headers: &'a HeaderMap) -> Option<&'a
     read_cookie(headers, &cookie_name(config, REFRESH_COOKIE))
 }
 
-/// The access token of a request: `Authorization: Bearer` first, then the cookie.
-fn access_token<'a>(config: &Config, headers: &'a HeaderMap) -> Option<&'a str> {
-    let bearer = headers
+/// The bearer token of a request, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim);
-    bearer.or_else(|| read_cookie(headers, &cookie_name(config, ACCESS_COOKIE)))
+        .map(str::trim)
+}
+
+fn access_cookie<'a>(config: &Config, headers: &'a HeaderMap) -> Option<&'a str> {
+    read_cookie(headers, &cookie_name(config, ACCESS_COOKIE))
+}
+
+/// Personal API keys start with this, so the extractor can tell them from JWTs.
+pub const API_KEY_PREFIX: &str = "mwz_";
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A sign-in (cookie or bearer access token) of this session family.
+    Session { family_id: Uuid },
+    /// A personal API key with its scopes.
+    ApiKey { key_id: Uuid, scopes: Vec<String> },
 }
 
 /// The signed-in caller. Taking it as a handler argument is the only way a handler learns who
 /// is calling; a missing, invalid, expired or revoked token answers 401.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrentUser {
     pub user_id: Uuid,
-    /// The session family of this sign-in (what logout revokes).
-    pub family_id: Uuid,
+    pub credential: Credential,
 }
 
 impl CurrentUser {
-    async fn from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<Self>, AppError> {
-        let Some(token) = access_token(&state.config, headers) else { return Ok(None) };
-        let claims = decode_access_token(jwt_secret(&state.config), token)?;
-        if !repo::family_is_live(&state.pool, claims.sub, claims.fam, Utc::now()).await? {
-            return Err(AppError::Unauthorized);
+    /// The session family, or 403 for API keys: keys cannot manage the account itself
+    /// (password, MFA, sessions, keys), so a leaked key cannot take the account over.
+    pub fn session(&self) -> Result<Uuid, AppError> {
+        match &self.credential {
+            Credential::Session { family_id } => Ok(*family_id),
+            Credential::ApiKey { .. } => Err(AppError::Forbidden),
         }
-        Ok(Some(Self { user_id: claims.sub, family_id: claims.fam }))
+    }
+
+    /// Whether the caller may read (or write) `module`: sessions may; keys need the scope
+    /// (`module:write` implies read).
+    pub fn allows(&self, module: &str, write: bool) -> bool {
+        match &self.credential {
+            Credential::Session { .. } => true,
+            Credential::ApiKey { scopes, .. } => scopes.iter().any(|scope| {
+                scope.split_once(':').is_some_and(|(m, access)| m == module && (access == "write" || !write))
+            }),
+        }
+    }
+
+    async fn from_headers(state: &AppState, headers: &HeaderMap) -> Result<Option<Self>, AppError> {
+        let from_bearer = bearer(headers);
+        let Some(token) = from_bearer.or_else(|| access_cookie(&state.config, headers)) else { return Ok(None) };
+        let now = Utc::now();
+        let caller = if from_bearer.is_some() && token.starts_with(API_KEY_PREFIX) {
+            let key = repo::find_api_key_by_hash(&state.pool, &hash_refresh_token(token)).await?;
+            let Some(key) = key.filter(|k| k.revoked_at.is_none()) else { return Err(AppError::Unauthorized) };
+            repo::touch_api_key(&state.pool, key.id, now).await?;
+            let scopes = key.scopes.split_whitespace().map(str::to_owned).collect();
+            Self { user_id: key.user_id, credential: Credential::ApiKey { key_id: key.id, scopes } }
+        } else {
+            let claims = decode_access_token(jwt_secret(&state.config), token)?;
+            if !repo::family_is_live(&state.pool, claims.sub, claims.fam, now).await? {
+                return Err(AppError::Unauthorized);
+            }
+            Self { user_id: claims.sub, credential: Credential::Session { family_id: claims.fam } }
+        };
+        let key = match &caller.credential {
+            Credential::Session { .. } => format!("u:{}", caller.user_id),
+            Credential::ApiKey { key_id, .. } => format!("k:{key_id}"),
+        };
+        state.limits.api.check(&key)?;
+        Ok(Some(caller))
     }
 }
 
@@ -161,6 +213,81 @@ impl OptionalFromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// Silent refresh for browsers: a request whose access cookie is missing, expired or about to
+/// expire but that carries a refresh cookie gets its session rotated here, before any handler
+/// runs. The handler sees the new access token (the request's `Cookie` header is rewritten) and
+/// the response sets both new cookies. So someone working for hours is never bounced, whether
+/// they load pages, call server functions or the cookie-authenticated API.
+pub async fn silent_refresh(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let skip = path.starts_with("/pkg/")
+        || path.starts_with("/vendor/")
+        || path.starts_with("/icons/")
+        || path.starts_with("/media/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/sw.js" | "/api/v1/auth/refresh" | "/api/v1/auth/logout")
+        || path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    let headers = req.headers();
+    if skip || headers.contains_key(header::AUTHORIZATION) {
+        return next.run(req).await;
+    }
+    let Some(refresh_token) = refresh_cookie(&state.config, headers).map(str::to_owned) else {
+        return next.run(req).await;
+    };
+    let fresh = access_cookie(&state.config, headers)
+        .and_then(|t| decode_access_token(jwt_secret(&state.config), t).ok())
+        .is_some_and(|claims| claims.exp - Utc::now().timestamp() > 60);
+    if fresh {
+        return next.run(req).await;
+    }
+    let client = ClientInfo::from_request(req.headers(), req.extensions());
+    match super::service::refresh(&state, &refresh_token, &client).await {
+        Ok(super::service::Refreshed::Rotated(signed_in)) => {
+            let cookies = [
+                (cookie_name(&state.config, ACCESS_COOKIE), signed_in.access_token.as_str()),
+                (cookie_name(&state.config, REFRESH_COOKIE), signed_in.refresh_token.as_str()),
+            ];
+            replace_request_cookies(req.headers_mut(), &cookies);
+            let mut res = next.run(req).await;
+            for value in session_cookies(&state.config, &signed_in.access_token, &signed_in.refresh_token) {
+                res.headers_mut().append(header::SET_COOKIE, value);
+            }
+            res
+        }
+        // Another tab rotated the same token a moment ago: its new cookies are on their way.
+        Ok(super::service::Refreshed::Raced) => next.run(req).await,
+        Err(AppError::Unauthorized) => {
+            // A dead refresh token (expired, revoked, signed out elsewhere): drop both cookies.
+            let mut res = next.run(req).await;
+            for value in clearing_cookies(&state.config) {
+                res.headers_mut().append(header::SET_COOKIE, value);
+            }
+            res
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "silent refresh failed");
+            next.run(req).await
+        }
+    }
+}
+
+/// Replaces (or adds) the named cookies in a request's `Cookie` header.
+fn replace_request_cookies(headers: &mut HeaderMap, cookies: &[(String, &str)]) {
+    let mut pairs: Vec<String> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty() && !cookies.iter().any(|(name, _)| pair.split('=').next() == Some(name.as_str())))
+        .map(str::to_owned)
+        .collect();
+    pairs.extend(cookies.iter().map(|(name, value)| format!("{name}={value}")));
+    headers.remove(header::COOKIE);
+    if let Ok(value) = HeaderValue::from_str(&pairs.join("; ")) {
+        headers.insert(header::COOKIE, value);
+    }
+}
+
 /// Where a request came from, for the audit log and the session list. The IP is the TCP peer
 /// (no proxy header is trusted yet).
 #[derive(Debug, Clone, Default)]
@@ -171,13 +298,21 @@ pub struct ClientInfo {
 
 impl ClientInfo {
     pub fn from_parts(parts: &Parts) -> Self {
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
-        let user_agent = parts
-            .headers
+        Self::from_request(&parts.headers, &parts.extensions)
+    }
+
+    pub fn from_request(headers: &HeaderMap, extensions: &axum::http::Extensions) -> Self {
+        let ip = extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+        let user_agent = headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(255).collect());
         Self { ip, user_agent }
+    }
+
+    /// The key for per-IP limits.
+    pub fn ip_key(&self) -> &str {
+        self.ip.as_deref().unwrap_or("unknown")
     }
 }
 
@@ -233,6 +368,25 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, HeaderValue::from_static("mw_refresh=plain; __Host-mw_refresh=prefixed"));
         assert_eq!(refresh_cookie(&config, &h), Some("prefixed"));
+    }
+
+    #[test]
+    fn request_cookies_are_replaced_by_name_and_others_kept() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("theme=dark; mw_access=old; mw_refresh=old-r"));
+        replace_request_cookies(&mut h, &[("mw_access".into(), "new"), ("mw_refresh".into(), "new-r")]);
+        assert_eq!(h.get(header::COOKIE).unwrap(), "theme=dark; mw_access=new; mw_refresh=new-r");
+    }
+
+    #[test]
+    fn api_keys_need_the_module_scope_and_write_implies_read() {
+        let key = CurrentUser {
+            user_id: Uuid::now_v7(),
+            credential: Credential::ApiKey { key_id: Uuid::now_v7(), scopes: vec!["crm:write".into(), "bio:read".into()] },
+        };
+        assert!(key.allows("crm", false) && key.allows("crm", true) && key.allows("bio", false));
+        assert!(!key.allows("bio", true) && !key.allows("store", false));
+        assert_eq!(key.session(), Err(AppError::Forbidden));
     }
 
     #[test]

@@ -101,6 +101,35 @@ fn is_guessable(password: &str) -> bool {
     })
 }
 
+/// How strong a typed password is (zxcvbn), for the meter on the sign-up and reset pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordStrength {
+    /// 0 (very weak) to 4 (strong); the policy needs 3.
+    pub score: u8,
+    /// Why the policy would refuse it, if it would.
+    pub problem: Option<String>,
+    pub warning: Option<String>,
+    pub suggestions: Vec<String>,
+}
+
+impl PasswordStrength {
+    #[cfg(feature = "ssr")]
+    pub fn of(password: &str) -> Self {
+        let entropy = zxcvbn::zxcvbn(password, &[]);
+        let feedback = entropy.feedback();
+        Self {
+            score: u8::from(entropy.score()),
+            problem: Password::parse(password).err(),
+            warning: feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
+            suggestions: feedback.map(|f| f.suggestions().iter().map(ToString::to_string).collect()).unwrap_or_default(),
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        ["Very weak", "Weak", "Fair", "Strong", "Very strong"][usize::from(self.score.min(4))]
+    }
+}
+
 /// A person's display name, trimmed, 1 to 100 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName(String);
@@ -198,9 +227,18 @@ pub struct UserView {
     pub name: String,
     pub email: String,
     pub email_verified: bool,
+    /// A new address waiting for its confirmation link to be followed.
+    pub pending_email: Option<String>,
+    /// `/media/avatars/….webp`, or none.
+    pub avatar_url: Option<String>,
+    /// IANA zone, e.g. `Europe/Paris`.
+    pub time_zone: String,
+    /// UI language, e.g. `en`.
+    pub language: String,
+    pub mfa_enabled: bool,
 }
 
-/// `{user}`: sign-up and `/me`.
+/// `{user}`: sign-up, sign-in and `/me`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserEnvelope {
@@ -221,11 +259,197 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
 }
 
+/// `{mfa_required: true, challenge}`: the password was right, now `POST /auth/login/mfa`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MfaChallenge {
+    pub mfa_required: bool,
+    /// Opaque, valid 5 minutes and 5 attempts.
+    pub challenge: String,
+}
+
+/// What a password sign-in answers: signed in, or a second step is due.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum LoginResponse {
+    SignedIn(TokenResponse),
+    MfaRequired(MfaChallenge),
+}
+
+/// `POST /auth/login/mfa`: the challenge and a TOTP or backup code.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MfaLoginForm {
+    #[serde(default)]
+    pub challenge: String,
+    #[serde(default)]
+    pub code: String,
+}
+
 /// `POST /auth/refresh` body for API clients; browsers send the cookie instead.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RefreshRequest {
     pub refresh_token: Option<String>,
+}
+
+/// Proof of identity for sensitive changes (step-up), needed when the session's last
+/// verification is older than 10 minutes: the password, and a TOTP or backup code when MFA is on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StepUp {
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// `POST /auth/mfa/setup` → the new secret (base32), its `otpauth://` URL and a QR code (SVG).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MfaSetup {
+    pub secret: String,
+    pub otpauth_url: String,
+    pub qr_svg: String,
+}
+
+/// `POST /auth/mfa/enable`: the first code from the authenticator app.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MfaCode {
+    #[serde(default)]
+    pub code: String,
+}
+
+/// Ten single-use backup codes, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BackupCodes {
+    pub backup_codes: Vec<String>,
+}
+
+/// `GET /auth/mfa`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MfaStatus {
+    pub enabled: bool,
+    pub backup_codes_remaining: u32,
+}
+
+/// `POST /auth/password`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ChangePasswordForm {
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub new_password: String,
+    /// TOTP or backup code, when MFA is on and the session was verified over 10 minutes ago.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// `POST /auth/password-reset`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasswordResetRequest {
+    #[serde(default)]
+    pub email: String,
+}
+
+/// `POST /auth/password-reset/confirm`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasswordResetConfirm {
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// `POST /auth/verify-email`: the token from the emailed link.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct VerifyEmailForm {
+    #[serde(default)]
+    pub token: String,
+}
+
+/// `PATCH /auth/me`: every field optional. Changing `email` needs step-up and only takes effect
+/// when the link sent to the new address is followed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProfileForm {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub language: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub code: Option<String>,
+}
+
+/// `DELETE /auth/me`: the password, and a code when MFA is on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DeleteAccountForm {
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// UI languages the app offers.
+pub const LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("es", "Español")];
+
+/// One signed-in device: a session family (stable across refresh-token rotations).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SessionView {
+    pub id: Uuid,
+    /// This is the session making the request.
+    pub current: bool,
+    /// "Chrome on Android", from the user agent.
+    pub device: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub last_seen_at: String,
+}
+
+/// `POST /auth/api-keys`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewApiKeyForm {
+    #[serde(default)]
+    pub name: String,
+    /// `module:read` or `module:write`, e.g. `crm:read`; `write` implies `read`.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// An API key as listed (never the token).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ApiKeyView {
+    pub id: Uuid,
+    pub name: String,
+    /// The first characters of the token, to tell keys apart.
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub created_at: String,
+}
+
+/// `{id, token}`: the token is shown only in this answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ApiKeyCreated {
+    pub id: Uuid,
+    pub token: String,
+    pub key: ApiKeyView,
 }
 
 /// One entry of the caller's security log.
@@ -241,11 +465,39 @@ pub struct SecurityEventView {
     pub created_at: String,
 }
 
-/// `{items}` newest first.
+/// Every list in the API: a page of `items`, the `total` count, and the cursor of the next page
+/// (`?cursor=`), null on the last one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct SecurityEventList {
-    pub items: Vec<SecurityEventView>,
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub next_cursor: Option<String>,
+}
+
+/// Scopes an API key may carry: read and write for each business module.
+pub fn valid_scope(scope: &str) -> bool {
+    let Some((module, access)) = scope.split_once(':') else { return false };
+    matches!(access, "read" | "write") && crate::modules::catalog::find(module).is_some_and(|m| m.slug != "admin")
+}
+
+/// A readable device name from a user agent ("Firefox on Windows"); "Unknown device" otherwise.
+pub fn device_name(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent else { return "Unknown device".into() };
+    let browser = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"), ("curl/", "curl")]
+        .iter()
+        .find(|(needle, _)| ua.contains(needle))
+        .map(|(_, name)| *name);
+    let os = [("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux")]
+        .iter()
+        .find(|(needle, _)| ua.contains(needle))
+        .map(|(_, name)| *name);
+    match (browser, os) {
+        (Some(b), Some(o)) => format!("{b} on {o}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(o)) => o.to_owned(),
+        (None, None) => ua.chars().take(40).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -305,6 +557,22 @@ mod tests {
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse(&"é".repeat(100)).is_ok());
         assert!(PersonName::parse(&"é".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn scopes_are_read_or_write_on_a_known_module() {
+        assert!(valid_scope("crm:read") && valid_scope("store:write"));
+        for bad in ["crm", "crm:delete", "nope:read", "admin:write", ":read", ""] {
+            assert!(!valid_scope(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn devices_are_named_from_the_user_agent() {
+        let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
+        assert_eq!(device_name(Some(android)), "Chrome on Android");
+        assert_eq!(device_name(Some("Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0")), "Firefox on Windows");
+        assert_eq!(device_name(None), "Unknown device");
     }
 
     #[test]
