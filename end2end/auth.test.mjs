@@ -15,7 +15,7 @@ test('sign up, sign out and sign in again on a phone', async () => {
   await hydrated(page);
   await page.getByLabel('Name').fill('Ada Lovelace');
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(/\/app$/);
   const cookies = await page.context().cookies();
@@ -32,12 +32,12 @@ test('sign up, sign out and sign in again on a phone', async () => {
 
   await hydrated(page);
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('not the password at all');
+  await page.getByLabel('Password', { exact: true }).fill('not the password at all');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('status').getByText(/incorrect/i).waitFor({ timeout: 10_000 });
   assert.match(page.url(), /\/signin$/, 'a wrong password stays on the form');
 
-  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/app$/);
   // The ctx.browser logs the expected 401 of the wrong password; nothing else may fail.

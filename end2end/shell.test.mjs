@@ -1,7 +1,7 @@
 // The landing page and app shell as a person uses them, at phone and desktop widths.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DESKTOP, PHONE, artifacts, hydrated, newPage, screenshot, useServerAndBrowser } from './support.mjs';
+import { DESKTOP, PHONE, artifacts, hydrated, newPage, screenshot, signUpApi, useServerAndBrowser } from './support.mjs';
 
 const ctx = useServerAndBrowser();
 
@@ -43,6 +43,7 @@ test('the landing page hydrates and the theme toggle works and persists across r
 test('on a phone the app shows a bottom tab bar and no sidebar', async () => {
   const errors = [];
   const page = await newPage(ctx.browser, PHONE, errors);
+  await signUpApi(page, ctx.server.origin);
   await page.goto(`${ctx.server.origin}/app`);
   await hydrated(page);
   assert.ok(await page.getByRole('navigation', { name: 'Tab bar' }).isVisible());
@@ -61,6 +62,7 @@ test('on a phone the app shows a bottom tab bar and no sidebar', async () => {
 test('on a desktop the app shows a sidebar with every module and navigates without reloading', async () => {
   const errors = [];
   const page = await newPage(ctx.browser, DESKTOP, errors);
+  await signUpApi(page, ctx.server.origin);
   await page.goto(`${ctx.server.origin}/app`);
   await hydrated(page);
   const sidebar = page.getByRole('navigation', { name: 'Sidebar' });
@@ -93,14 +95,21 @@ test('the sign-up form explains what is wrong and keeps what was typed', async (
   await hydrated(page);
   await page.getByLabel('Name').fill('Ada Lovelace');
   await page.getByLabel('Email').fill('ada@example');
-  await page.getByLabel('Password').fill('short');
+  await page.getByLabel('Password', { exact: true }).fill('short');
   await page.getByRole('button', { name: 'Create account' }).click();
   assert.match(await page.locator('#field-email-desc').textContent(), /name@example\.com/);
   assert.match(await page.locator('#field-password-desc').textContent(), /at least 12 characters/);
   assert.equal(await page.getByLabel('Name').inputValue(), 'Ada Lovelace');
-  assert.equal(await page.getByLabel('Password').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('aria-invalid'), 'true');
   await screenshot(page, 'signup-errors-phone');
   assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test('the app sends a visitor without a session to the sign-in page', async () => {
+  const page = await newPage(ctx.browser, PHONE, []);
+  await page.goto(`${ctx.server.origin}/app/crm`);
+  assert.match(page.url(), /\/signin$/);
   await page.context().close();
 });
 
@@ -129,7 +138,9 @@ test('every page fits the viewport at phone and desktop width in both themes', a
       const context = await ctx.browser.newContext({ viewport });
       await context.addInitScript((t) => localStorage.setItem('theme', t), theme);
       const page = await context.newPage();
-      for (const path of ['/', '/signin', '/signup', '/app', '/app/crm']) {
+      await signUpApi(page, ctx.server.origin);
+      const pages = ['/', '/signin', '/signup', '/forgot-password', '/app', '/app/crm', '/app/account', '/app/security'];
+      for (const path of pages) {
         await page.goto(`${ctx.server.origin}${path}`);
         assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme);
         const width = await page.evaluate(() => document.documentElement.scrollWidth);

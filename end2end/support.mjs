@@ -1,6 +1,7 @@
 // Test support: start the release server on a free port, launch Debian's Chromium through
 // playwright-core, save screenshots under end2end/artifacts/.
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -34,7 +35,14 @@ export async function startServer() {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const child = spawn(bin, [], {
-    env: { ...process.env, LEPTOS_SITE_ADDR: `127.0.0.1:${port}`, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LOG_LEVEL: 'warn',
+      // Every test browser is 127.0.0.1: the per-IP sign-in limit would trip across tests.
+      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      STORAGE_DIR: mkdtempSync(path.join(os.tmpdir(), 'mewayz-e2e-files-')),
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   let exited = false;
@@ -109,4 +117,55 @@ export function useServerAndBrowser() {
     await ctx.server?.stop();
   });
   return ctx;
+}
+
+export const PASSWORD = 'correct horse battery staple 42';
+
+/** A fresh email address for one test. */
+export function uniqueEmail(name = 'ada') {
+  return `${name}+${Date.now()}${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** Signs a new account up through the API inside the page's browser context (cookies included). */
+export async function signUpApi(page, origin, email = uniqueEmail(), name = 'Ada Lovelace') {
+  const res = await page.request.post(`${origin}/api/v1/auth/register`, {
+    data: { name, email, password: PASSWORD },
+    headers: { origin },
+  });
+  if (res.status() !== 201) throw new Error(`sign-up failed: ${res.status()} ${await res.text()}`);
+  return email;
+}
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, `offset` steps from now: an
+ * implementation of its own, independent of the server's. */
+export function totp(secret, offset = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offset));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const at = mac[mac.length - 1] & 0xf;
+  const code = (mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, '0');
+}
+
+/** The token of the newest `kind` email to `to` in the outbox (the server's own database). */
+export async function emailedToken(to, kind) {
+  const { createConnection } = await import('mysql2/promise');
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL must name the database the server uses');
+  const db = await createConnection(url);
+  try {
+    for (let i = 0; i < 100; i++) {
+      const [rows] = await db.query(
+        'select body_text from email_outbox where to_address = ? and kind = ? order by id desc limit 1', [to, kind]);
+      if (rows.length) return rows[0].body_text.match(/token=([A-Za-z0-9_-]+)/)[1];
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no ${kind} email to ${to}`);
+  } finally {
+    await db.end();
+  }
 }

@@ -80,11 +80,13 @@ fn AppFrame() -> impl IntoView {
     }
 }
 
-/// Sidebar entry; `aria-current` marks the open page (the router's `A` sets it).
+/// Sidebar entry; `aria-current` marks the open page (the router's `A` sets it). Home (`/app`)
+/// matches exactly, or it would be marked on every page under it.
 #[component]
 fn NavLink(href: String, icon: &'static str, label: &'static str) -> impl IntoView {
+    let exact = href == "/app";
     view! {
-        <A href=href attr:class="nav-link">
+        <A href=href exact=exact attr:class="nav-link">
             <Icon name=icon/>
             <span>{label}</span>
         </A>
@@ -94,8 +96,9 @@ fn NavLink(href: String, icon: &'static str, label: &'static str) -> impl IntoVi
 #[component]
 fn TabLink(href: String, icon: &'static str, label: &'static str) -> impl IntoView {
     let short = label.split([' ', '&']).next().unwrap_or(label);
+    let exact = href == "/app";
     view! {
-        <A href=href attr:class="tab-link">
+        <A href=href exact=exact attr:class="tab-link">
             <Icon name=icon/>
             <span>{short}</span>
         </A>

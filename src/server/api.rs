@@ -17,10 +17,31 @@ use super::{error::AppError, health, state::AppState};
     ),
     tags(
         (name = "health", description = "Liveness and readiness"),
-        (name = "auth", description = "Accounts, sessions and the security log"),
+        (name = "auth", description = "Accounts, sign-in with MFA, sessions, API keys and the security log"),
     ),
+    modifiers(&BearerAuth),
+    security((), ("bearer" = [])),
 )]
 struct ApiDoc;
+
+/// Callers authenticate with the session cookies (browsers) or `Authorization: Bearer` with an
+/// access token from `/auth/login` or a personal API key (`mwz_…`).
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        openapi.components.get_or_insert_with(Default::default).add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("access JWT or personal API key (mwz_…)")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// `/api/v1` routes. Each business module merges its own `OpenApiRouter` here.
 fn v1() -> OpenApiRouter<AppState> {

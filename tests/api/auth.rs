@@ -353,9 +353,21 @@ async fn the_openapi_document_describes_the_auth_endpoints(pool: MySqlPool) {
 
     let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
 
-    for path in ["register", "login", "refresh", "logout", "me", "security-events"] {
+    let paths = [
+        "register", "login", "login/mfa", "refresh", "logout", "me", "me/avatar", "password", "password-reset",
+        "password-reset/confirm", "verify-email", "mfa/setup", "mfa/enable", "mfa/disable", "mfa/backup-codes",
+        "sessions", "sessions/{id}", "api-keys", "api-keys/{id}", "security-events",
+    ];
+    for path in paths {
         assert!(doc["paths"][format!("/api/v1/auth/{path}")].is_object(), "{path} is documented");
     }
+    let me = &doc["paths"]["/api/v1/auth/me"];
+    assert!(me["get"].is_object() && me["patch"].is_object() && me["delete"].is_object());
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let page = &doc["components"]["schemas"];
+    let has_page = page.as_object().unwrap().keys().any(|k| k.starts_with("Page"));
+    let list = &doc["paths"]["/api/v1/auth/sessions"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+    assert!(has_page || list["properties"]["next_cursor"].is_object(), "lists are documented as pages: {list}");
 }
 
 #[sqlx::test]

@@ -209,3 +209,20 @@ async fn within_ten_minutes_of_signing_in_no_step_up_is_asked_and_codes_can_be_r
     problem(second_step(&app, &browser, &challenge, &old[0]).await, 422).await;
     assert_eq!(second_step(&app, &browser, &challenge, new[0]).await.status(), 200);
 }
+
+#[sqlx::test]
+async fn the_pages_server_functions_enrol_mfa_with_an_empty_proof(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    app.sign_up_ok("ada@example.com").await;
+
+    let res = app.post_json("/api/auth/start_mfa_setup", &json!({"proof": {}})).await;
+
+    assert_eq!(res.status(), 200);
+    let setup: Value = res.json().await.unwrap();
+    let secret = setup["secret"].as_str().unwrap();
+    let enabled = app.client.post(app.url("/api/auth/mfa_enable")).header("origin", app.origin())
+        .form(&[("code", oathtool(secret, 0))]).send().await.unwrap();
+    assert_eq!(enabled.status(), 200);
+    let body: Value = enabled.json().await.unwrap();
+    assert_eq!(body["backup_codes"].as_array().unwrap().len(), 10);
+}

@@ -1,6 +1,8 @@
 //! Server functions behind the account pages: parse, call the service, set or clear the session
 //! cookies on the page's response. Each is a few lines over the same service as the REST API.
 use leptos::prelude::*;
+// Struct arguments travel as JSON: URL-encoding drops a struct whose fields are all empty.
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -143,7 +145,7 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
     .await
 }
 
-#[server(endpoint = "auth/update_profile")]
+#[server(endpoint = "auth/update_profile", input = Json)]
 pub async fn update_profile(form: ProfileForm) -> Result<UserView, AppError> {
     run(async move {
         let (state, caller, client) = ssr::caller().await?;
@@ -161,7 +163,7 @@ pub async fn remove_avatar() -> Result<UserView, AppError> {
     .await
 }
 
-#[server(endpoint = "auth/change_password")]
+#[server(endpoint = "auth/change_password", input = Json)]
 pub async fn change_password(form: ChangePasswordForm) -> Result<(), AppError> {
     run(async move {
         let (state, caller, client) = ssr::caller().await?;
@@ -170,7 +172,7 @@ pub async fn change_password(form: ChangePasswordForm) -> Result<(), AppError> {
     .await
 }
 
-#[server(endpoint = "auth/delete_account")]
+#[server(endpoint = "auth/delete_account", input = Json)]
 pub async fn delete_account(form: DeleteAccountForm) -> Result<(), AppError> {
     run(async move {
         let (state, caller, client) = ssr::caller().await?;
@@ -227,7 +229,7 @@ pub async fn get_mfa_status() -> Result<MfaStatus, AppError> {
     .await
 }
 
-#[server(endpoint = "auth/start_mfa_setup")]
+#[server(endpoint = "auth/start_mfa_setup", input = Json)]
 pub async fn start_mfa_setup(proof: StepUp) -> Result<MfaSetup, AppError> {
     run(async move {
         let (state, caller, client) = ssr::caller().await?;
@@ -245,7 +247,7 @@ pub async fn mfa_enable(code: String) -> Result<BackupCodes, AppError> {
     .await
 }
 
-#[server(endpoint = "auth/mfa_disable")]
+#[server(endpoint = "auth/mfa_disable", input = Json)]
 pub async fn mfa_disable(proof: StepUp) -> Result<(), AppError> {
     run(async move {
         let (state, caller, client) = ssr::caller().await?;
@@ -254,7 +256,7 @@ pub async fn mfa_disable(proof: StepUp) -> Result<(), AppError> {
     .await
 }
 
-#[server(endpoint = "auth/regenerate_backup_codes")]
+#[server(endpoint = "auth/regenerate_backup_codes", input = Json)]
 pub async fn regenerate_backup_codes(proof: StepUp) -> Result<BackupCodes, AppError> {
     run(async move {
         let (state, caller, client) = ssr::caller().await?;
@@ -299,7 +301,7 @@ pub async fn list_api_keys() -> Result<Page<ApiKeyView>, AppError> {
     .await
 }
 
-#[server(endpoint = "auth/create_api_key")]
+#[server(endpoint = "auth/create_api_key", input = Json)]
 pub async fn create_api_key(form: NewApiKeyForm) -> Result<ApiKeyCreated, AppError> {
     run(async move {
         let (state, caller, client) = ssr::caller().await?;
