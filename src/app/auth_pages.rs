@@ -169,16 +169,18 @@ pub fn StrengthMeter(password: RwSignal<String>) -> impl IntoView {
             reading.set(None);
             return;
         }
+        // The page may be gone (navigated away) by the time the timer or the answer arrives:
+        // every access below is a `try_` that does nothing on a disposed value.
         set_timeout(
             move || {
-                if generation.get_value() != mine {
+                if generation.try_get_value() != Some(mine) {
                     return;
                 }
                 leptos::task::spawn_local(async move {
                     if let Ok(strength) = check_password_strength(value).await
-                        && generation.get_value() == mine
+                        && generation.try_get_value() == Some(mine)
                     {
-                        reading.set(Some(strength));
+                        reading.try_set(Some(strength));
                     }
                 });
             },
