@@ -104,6 +104,25 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
 
 pub type ApiResult<T> = Result<ApiJson<T>, AppError>;
 
+/// `Query<T>` whose rejection is a problem+json 400 naming the bad parameter, like `ApiJson`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Self(value))
+            .map_err(|rejection| AppError::bad_request(rejection.body_text()))
+    }
+}
+
 /// Server functions answer a user's mistake with its real 4xx status, as REST does (Leptos
 /// would send 500 for any `Err`); the body stays the serialised `AppError`.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {

@@ -121,4 +121,6 @@ async fn security_events_are_paged_newest_first_with_items_total_and_next_cursor
     assert_eq!(second["next_cursor"], Value::Null);
     let bad = problem(app.get("/api/v1/auth/security-events?cursor=nope").await, 422).await;
     assert_eq!(bad["errors"][0]["field"], "cursor");
+    let not_a_number = problem(app.get("/api/v1/auth/security-events?limit=lots").await, 400).await;
+    assert!(not_a_number["detail"].as_str().unwrap().contains("limit"), "{not_a_number}");
 }

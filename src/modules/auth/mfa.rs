@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{
     emails,
     repo::{self, MfaChallengeRow, UserRow},
-    service::{self, record, step_up},
+    service::{self, record},
     session::{self, ClientInfo, CurrentUser},
     types::{BackupCodes, MfaSetup, MfaStatus, StepUp},
 };
@@ -123,12 +123,7 @@ pub async fn status(state: &AppState, caller: &CurrentUser) -> Result<MfaStatus,
 
 /// Starts enrolment: a new secret (kept pending until a first valid code), its URL and QR.
 pub async fn setup(state: &AppState, caller: &CurrentUser, proof: StepUp, client: &ClientInfo) -> Result<MfaSetup, AppError> {
-    let mut tx = state.pool.begin().await?;
-    let user = service::user(&mut tx, caller.user_id).await?;
-    if let Err(err) = step_up(state, &mut tx, caller, &user, &proof, client).await {
-        tx.commit().await?;
-        return Err(err);
-    }
+    let (mut tx, user) = service::begin_sensitive(state, caller, &proof, client).await?;
     if user.mfa_enabled() {
         return Err(AppError::conflict("Two-factor authentication is already on. Turn it off first to move it to a new device."));
     }
@@ -172,12 +167,7 @@ pub async fn enable(state: &AppState, caller: &CurrentUser, code: &str, client: 
 }
 
 pub async fn disable(state: &AppState, caller: &CurrentUser, proof: StepUp, client: &ClientInfo) -> Result<(), AppError> {
-    let mut tx = state.pool.begin().await?;
-    let user = service::user(&mut tx, caller.user_id).await?;
-    if let Err(err) = step_up(state, &mut tx, caller, &user, &proof, client).await {
-        tx.commit().await?;
-        return Err(err);
-    }
+    let (mut tx, user) = service::begin_sensitive(state, caller, &proof, client).await?;
     if !user.mfa_enabled() {
         return Err(AppError::conflict("Two-factor authentication is already off."));
     }
@@ -192,12 +182,7 @@ pub async fn disable(state: &AppState, caller: &CurrentUser, proof: StepUp, clie
 
 /// Replaces every backup code with ten new ones.
 pub async fn regenerate_backup_codes(state: &AppState, caller: &CurrentUser, proof: StepUp, client: &ClientInfo) -> Result<BackupCodes, AppError> {
-    let mut tx = state.pool.begin().await?;
-    let user = service::user(&mut tx, caller.user_id).await?;
-    if let Err(err) = step_up(state, &mut tx, caller, &user, &proof, client).await {
-        tx.commit().await?;
-        return Err(err);
-    }
+    let (mut tx, user) = service::begin_sensitive(state, caller, &proof, client).await?;
     if !user.mfa_enabled() {
         return Err(AppError::conflict("Turn on two-factor authentication first."));
     }

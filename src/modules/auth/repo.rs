@@ -576,16 +576,12 @@ pub async fn claim_totp_step<'e>(db: impl MySqlExecutor<'e>, user_id: Uuid, step
 
 pub async fn replace_backup_codes(db: &mut MySqlConnection, user_id: Uuid, hashes: &[[u8; 32]], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query("delete from mfa_backup_codes where user_id = ?").bind(user_id).execute(&mut *db).await?;
-    for hash in hashes {
-        sqlx::query("insert into mfa_backup_codes (id, user_id, code_hash, used_at, created_at, updated_at) values (?, ?, ?, null, ?, ?)")
-            .bind(Uuid::now_v7())
-            .bind(user_id)
-            .bind(&hash[..])
-            .bind(now)
-            .bind(now)
-            .execute(&mut *db)
-            .await?;
-    }
+    // One multi-row insert rather than a query per code.
+    let mut insert = sqlx::QueryBuilder::new("insert into mfa_backup_codes (id, user_id, code_hash, used_at, created_at, updated_at) ");
+    insert.push_values(hashes, |mut row, hash| {
+        row.push_bind(Uuid::now_v7()).push_bind(user_id).push_bind(&hash[..]).push("null").push_bind(now).push_bind(now);
+    });
+    insert.build().execute(&mut *db).await?;
     Ok(())
 }
 
@@ -745,13 +741,7 @@ pub async fn revoke_api_key<'e>(db: impl MySqlExecutor<'e>, user_id: Uuid, id: U
     Ok(done.rows_affected() == 1)
 }
 
-/// Records use at most once a minute per key, so a busy key does not write on every call.
 pub async fn touch_api_key<'e>(db: impl MySqlExecutor<'e>, id: Uuid, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    sqlx::query("update api_keys set last_used_at = ? where id = ? and (last_used_at is null or last_used_at < ?)")
-        .bind(now)
-        .bind(id)
-        .bind(now - chrono::Duration::minutes(1))
-        .execute(db)
-        .await?;
+    sqlx::query("update api_keys set last_used_at = ? where id = ?").bind(now).bind(id).execute(db).await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/auth/…`: the same service calls as the pages, for API clients.
 use axum::{
     body::Bytes,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
     response::{AppendHeaders, IntoResponse, Response},
 };
@@ -18,7 +18,7 @@ use super::{
 };
 use crate::server::{
     config::Config,
-    error::{ApiJson, ApiResult, AppError},
+    error::{ApiJson, ApiQuery, ApiResult, AppError},
     state::AppState,
 };
 
@@ -464,7 +464,7 @@ pub struct PageQuery {
 pub async fn security_events(
     State(state): State<AppState>,
     caller: CurrentUser,
-    Query(query): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Page<SecurityEventView>> {
     Ok(ApiJson(service::security_events(&state, &caller, query.cursor.as_deref(), query.limit).await?))
 }

@@ -439,7 +439,7 @@ pub(super) async fn step_up(
     if password.is_empty() || user.mfa_enabled() && code.is_empty() {
         return Err(AppError::step_up(user.mfa_enabled()));
     }
-    confirm_password(state, conn, user, password, client).await?;
+    confirm_password(state, conn, user, password, "password", client).await?;
     if user.mfa_enabled() && mfa::check_code(state, conn, user, code).await?.is_none() {
         let email = user.email.clone();
         record_failure(state, conn, &email, Some(user), client, "wrong MFA code (step-up)").await?;
@@ -449,12 +449,29 @@ pub(super) async fn step_up(
     Ok(())
 }
 
-/// Checks a signed-in user's password (backoff applies); a wrong one is a field error.
+/// Opens the transaction of a sensitive change: the caller's user row, locked, with step-up
+/// passed. A refused step-up still commits what it recorded and comes back as the error.
+pub(super) async fn begin_sensitive(
+    state: &AppState,
+    caller: &CurrentUser,
+    proof: &StepUp,
+    client: &ClientInfo,
+) -> Result<(sqlx::Transaction<'static, sqlx::MySql>, UserRow), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let user = user(&mut tx, caller.user_id).await?;
+    match step_up(state, &mut tx, caller, &user, proof, client).await {
+        Ok(()) => Ok((tx, user)),
+        Err(err) => commit_on_error(tx, Err(err)).await,
+    }
+}
+
+/// Checks a signed-in user's password (backoff applies); a wrong one is an error on `field`.
 async fn confirm_password(
     state: &AppState,
     conn: &mut MySqlConnection,
     user: &UserRow,
     password: &str,
+    field: &str,
     client: &ClientInfo,
 ) -> Result<(), AppError> {
     state.limits.auth.check(client.ip_key())?;
@@ -462,7 +479,7 @@ async fn confirm_password(
     if !verify_password(password.to_owned(), Some(user.password_hash.clone())).await?.ok {
         let email = user.email.clone();
         record_failure(state, conn, &email, Some(user), client, "wrong password (confirmation)").await?;
-        return Err(AppError::field("password", "The password is incorrect."));
+        return Err(AppError::field(field, "The password is incorrect."));
     }
     Ok(())
 }
@@ -503,9 +520,7 @@ pub async fn change_password(state: &AppState, caller: &CurrentUser, form: Chang
     let mut tx = state.pool.begin().await?;
     let user = user(&mut tx, caller.user_id).await?;
     let checked = async {
-        confirm_password(state, &mut tx, &user, &form.current_password, client)
-            .await
-            .map_err(|e| rename_field(e, "password", "current_password"))?;
+        confirm_password(state, &mut tx, &user, &form.current_password, "current_password", client).await?;
         let proof = StepUp { password: Some(form.current_password.clone()), code: form.code.clone() };
         step_up(state, &mut tx, caller, &user, &proof, client).await
     }
@@ -520,20 +535,6 @@ pub async fn change_password(state: &AppState, caller: &CurrentUser, form: Chang
     mail::queue(&mut tx, emails::password_changed(&user.name, &user.email)).await?;
     tx.commit().await?;
     Ok(())
-}
-
-fn rename_field(err: AppError, from: &str, to: &str) -> AppError {
-    match err {
-        AppError::Validation { mut errors } => {
-            for e in &mut errors {
-                if e.field == from {
-                    e.field = to.to_owned();
-                }
-            }
-            AppError::Validation { errors }
-        }
-        other => other,
-    }
 }
 
 /// Emails a reset link (30 minutes, single use) when the account exists. The answer is the same
@@ -763,7 +764,7 @@ pub async fn delete_account(state: &AppState, caller: &CurrentUser, form: Delete
     let mut tx = state.pool.begin().await?;
     let user = user(&mut tx, caller.user_id).await?;
     let checked = async {
-        confirm_password(state, &mut tx, &user, &form.password, client).await?;
+        confirm_password(state, &mut tx, &user, &form.password, "password", client).await?;
         if user.mfa_enabled() {
             let code = form.code.as_deref().unwrap_or_default();
             if code.trim().is_empty() {

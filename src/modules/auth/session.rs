@@ -173,7 +173,10 @@ impl CurrentUser {
         let caller = if from_bearer.is_some() && token.starts_with(API_KEY_PREFIX) {
             let key = repo::find_api_key_by_hash(&state.pool, &hash_refresh_token(token)).await?;
             let Some(key) = key.filter(|k| k.revoked_at.is_none()) else { return Err(AppError::Unauthorized) };
-            repo::touch_api_key(&state.pool, key.id, now).await?;
+            // Last use is kept to the minute, so a busy key does not write on every call.
+            if key.last_used_at.is_none_or(|at| now - at >= chrono::Duration::minutes(1)) {
+                repo::touch_api_key(&state.pool, key.id, now).await?;
+            }
             let scopes = key.scopes.split_whitespace().map(str::to_owned).collect();
             Self { user_id: key.user_id, credential: Credential::ApiKey { key_id: key.id, scopes } }
         } else {
