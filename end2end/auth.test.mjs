@@ -17,7 +17,13 @@ test('sign up, sign out and sign in again on a phone', async () => {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL(/\/app$/);
+  // A new account starts in the setup wizard; naming the business opens the workspace.
+  await page.waitForURL(/\/onboarding$/);
+  await hydrated(page);
+  await page.getByLabel('Business name').fill('Ada Studio');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('link', { name: 'Skip for now' }).click();
+  await page.waitForURL(/\/w\/[a-z0-9-]+$/);
   const cookies = await page.context().cookies();
   const access = cookies.find((c) => c.name.endsWith('mw_access'));
   assert.ok(access && access.httpOnly && access.sameSite === 'Lax', 'HttpOnly SameSite=Lax session cookie');
@@ -39,7 +45,7 @@ test('sign up, sign out and sign in again on a phone', async () => {
 
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/app$/);
+  await page.waitForURL(/\/w\/[a-z0-9-]+$/);
   // The ctx.browser logs the expected 401 of the wrong password; nothing else may fail.
   assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), []);
   await page.context().close();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  DESKTOP, PASSWORD, PHONE, emailedToken, hydrated, newPage, screenshot, totp, uniqueEmail, useServerAndBrowser,
+  DESKTOP, PASSWORD, PHONE, emailedToken, hydrated, newPage, screenshot, totp, uniqueEmail, useServerAndBrowser, SIGNED_IN_URL, createWorkspaceApi,
 } from './support.mjs';
 
 const ctx = useServerAndBrowser();
@@ -26,7 +26,7 @@ async function signInWithCode(page, email, code) {
   await field.waitFor({ timeout: 10_000 });
   await field.fill(code);
   await page.getByRole('button', { name: 'Verify and sign in' }).click();
-  await page.waitForURL(/\/app$/);
+  await page.waitForURL(SIGNED_IN_URL);
   await hydrated(page);
 }
 
@@ -48,7 +48,8 @@ test('sign up, confirm the email, turn on MFA, sign in with TOTP and a backup co
   await page.locator('.strength-label', { hasText: /strong/i }).waitFor();
   await screenshot(page, 'identity-signup-strength-desktop');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL(/\/app$/);
+  await page.waitForURL(/\/onboarding$/);
+  await createWorkspaceApi(page, origin);
 
   // Confirm the email with the link from the outbox.
   const token = await emailedToken(email, 'verify_email');

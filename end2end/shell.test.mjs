@@ -1,7 +1,7 @@
 // The landing page and app shell as a person uses them, at phone and desktop widths.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DESKTOP, PHONE, artifacts, hydrated, newPage, screenshot, signUpApi, useServerAndBrowser } from './support.mjs';
+import { DESKTOP, PHONE, artifacts, hydrated, newPage, screenshot, signUpApi, useServerAndBrowser, createWorkspaceApi } from './support.mjs';
 
 const ctx = useServerAndBrowser();
 
@@ -44,6 +44,7 @@ test('on a phone the app shows a bottom tab bar and no sidebar', async () => {
   const errors = [];
   const page = await newPage(ctx.browser, PHONE, errors);
   await signUpApi(page, ctx.server.origin);
+  await createWorkspaceApi(page, ctx.server.origin);
   await page.goto(`${ctx.server.origin}/app`);
   await hydrated(page);
   assert.ok(await page.getByRole('navigation', { name: 'Tab bar' }).isVisible());
@@ -53,7 +54,7 @@ test('on a phone the app shows a bottom tab bar and no sidebar', async () => {
   await screenshot(page, 'app-phone');
 
   await page.getByRole('navigation', { name: 'Tab bar' }).getByRole('link', { name: 'Contacts' }).click();
-  await page.waitForURL(/\/app\/crm$/);
+  await page.waitForURL(/\/w\/[a-z0-9-]+\/crm$/);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Contacts');
   assert.deepEqual(errors, []);
   await page.context().close();
@@ -63,6 +64,7 @@ test('on a desktop the app shows a sidebar with every module and navigates witho
   const errors = [];
   const page = await newPage(ctx.browser, DESKTOP, errors);
   await signUpApi(page, ctx.server.origin);
+  await createWorkspaceApi(page, ctx.server.origin);
   await page.goto(`${ctx.server.origin}/app`);
   await hydrated(page);
   const sidebar = page.getByRole('navigation', { name: 'Sidebar' });
@@ -73,7 +75,7 @@ test('on a desktop the app shows a sidebar with every module and navigates witho
 
   await page.evaluate(() => { window.__sameDocument = true; });
   await sidebar.getByRole('link', { name: 'Bookings' }).click();
-  await page.waitForURL(/\/app\/bookings$/);
+  await page.waitForURL(/\/w\/[a-z0-9-]+\/bookings$/);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Bookings');
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'client-side navigation');
   assert.equal(await sidebar.getByRole('link', { name: 'Bookings' }).getAttribute('aria-current'), 'page');
@@ -139,13 +141,14 @@ test('every page fits the viewport at phone and desktop width in both themes', a
       await context.addInitScript((t) => localStorage.setItem('theme', t), theme);
       const page = await context.newPage();
       await signUpApi(page, ctx.server.origin);
-      const pages = ['/', '/signin', '/signup', '/forgot-password', '/app', '/app/crm', '/app/account', '/app/security'];
+      const ws = await createWorkspaceApi(page, ctx.server.origin);
+      const pages = ['/', '/signin', '/signup', '/forgot-password', '/app', '/app/crm', '/app/account', '/app/security', `/w/${ws.slug}/settings`, `/w/${ws.slug}/members`, `/w/${ws.slug}/activity`, '/onboarding'];
       for (const path of pages) {
         await page.goto(`${ctx.server.origin}${path}`);
         assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme);
         const width = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(width <= viewport.width, `${path} at ${label} scrolls sideways (${width}px)`);
-        const name = path === '/' ? 'landing' : path.slice(1).replaceAll('/', '-');
+        const name = path === '/' ? 'landing' : path.slice(1).replace(`w/${ws.slug}`, 'workspace').replaceAll('/', '-');
         await page.screenshot({ path: `${artifacts}/${name}-${label}-${theme}.png` });
       }
       await context.close();

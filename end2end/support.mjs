@@ -136,6 +136,16 @@ export async function signUpApi(page, origin, email = uniqueEmail(), name = 'Ada
   return email;
 }
 
+/** Where a signed-in person lands: their workspace, or the setup wizard before they have one. */
+export const SIGNED_IN_URL = /\/(onboarding|w\/[a-z0-9-]+)$/;
+
+/** Creates a workspace for the signed-in page (cookies shared) and returns it. */
+export async function createWorkspaceApi(page, origin, name = 'Ada Studio', goals) {
+  const res = await page.request.post(`${origin}/api/v1/workspaces`, { data: { name, goals }, headers: { origin } });
+  if (res.status() !== 201) throw new Error(`workspace creation failed: ${res.status()} ${await res.text()}`);
+  return res.json();
+}
+
 /** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, `offset` steps from now: an
  * implementation of its own, independent of the server's. */
 export function totp(secret, offset = 0) {
@@ -152,7 +162,7 @@ export function totp(secret, offset = 0) {
 }
 
 /** The token of the newest `kind` email to `to` in the outbox (the server's own database). */
-export async function emailedToken(to, kind) {
+export async function emailedToken(to, kind, pattern = /token=([A-Za-z0-9_-]+)/) {
   const { createConnection } = await import('mysql2/promise');
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL must name the database the server uses');
@@ -161,7 +171,7 @@ export async function emailedToken(to, kind) {
     for (let i = 0; i < 100; i++) {
       const [rows] = await db.query(
         'select body_text from email_outbox where to_address = ? and kind = ? order by id desc limit 1', [to, kind]);
-      if (rows.length) return rows[0].body_text.match(/token=([A-Za-z0-9_-]+)/)[1];
+      if (rows.length) return rows[0].body_text.match(pattern)[1];
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`no ${kind} email to ${to}`);

@@ -58,10 +58,21 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view=auth_pages::ForgotPasswordPage/>
                 <Route path=path!("/reset-password") view=auth_pages::ResetPasswordPage/>
                 <Route path=path!("/verify-email") view=auth_pages::VerifyEmailPage/>
+                <Route path=path!("/onboarding") view=crate::modules::workspaces::ui::OnboardingPage ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=crate::modules::workspaces::ui::AcceptInvitePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/app") view=layout::AppLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=layout::HomePage/>
+                    <Route path=path!("") view=layout::AppHome/>
                     <Route path=path!("account") view=crate::modules::auth::ui::AccountPage/>
                     <Route path=path!("security") view=crate::modules::auth::ui::SecurityPage/>
+                    <Route path=path!("admin") view=crate::modules::admin::ui::AdminPage/>
+                    <Route path=path!(":module") view=layout::ModuleRedirect/>
+                </ParentRoute>
+                <ParentRoute path=path!("/w/:slug") view=layout::AppLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=layout::HomePage/>
+                    <Route path=path!("setup") view=crate::modules::workspaces::ui::SetupPage/>
+                    <Route path=path!("settings") view=crate::modules::workspaces::ui::SettingsPage/>
+                    <Route path=path!("members") view=crate::modules::workspaces::ui::MembersPage/>
+                    <Route path=path!("activity") view=crate::modules::workspaces::ui::ActivityPage/>
                     <Route path=path!(":module") view=layout::ModulePage/>
                 </ParentRoute>
             </Routes>

@@ -19,6 +19,17 @@ use crate::shared::ui::{Button, ButtonVariant, Spinner, TextField, ThemeToggle, 
 /// Where a signed-in user lands.
 const HOME: &str = "/app";
 
+/// Where to go once signed in: the page's `?next=` when it is a path of this site (an
+/// invitation link, say), else the app. Anything else (`//evil.example`, `https:…`) is ignored,
+/// so the parameter cannot send people to another site.
+fn destination() -> String {
+    use_query_map()
+        .get_untracked()
+        .get("next")
+        .filter(|next| next.starts_with('/') && !next.starts_with("//") && !next.contains('\\'))
+        .unwrap_or_else(|| HOME.to_owned())
+}
+
 // The same parsers the server applies, so both sides give the same messages.
 fn required_email_error(email: &str) -> Option<String> {
     Email::parse(email).err()
@@ -57,6 +68,7 @@ pub fn SignInPage() -> impl IntoView {
     let mfa_challenge = RwSignal::new(None::<String>);
     let toasts = use_toasts();
     let navigate = use_navigate();
+    let next = destination();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if loading.get_untracked() {
@@ -70,13 +82,13 @@ pub fn SignInPage() -> impl IntoView {
         errors.set(found);
         if valid {
             loading.set(true);
-            let navigate = navigate.clone();
+            let (navigate, next) = (navigate.clone(), next.clone());
             let (email, password) = (email.get_untracked(), password.get_untracked());
             leptos::task::spawn_local(async move {
                 let result = sign_in(email, password).await;
                 loading.set(false);
                 match result {
-                    Ok(SignInOutcome::SignedIn(_)) => navigate(HOME, NavigateOptions::default()),
+                    Ok(SignInOutcome::SignedIn(_)) => navigate(&next, NavigateOptions::default()),
                     Ok(SignInOutcome::MfaRequired { challenge }) => mfa_challenge.set(Some(challenge)),
                     Err(err @ AppError::Validation { .. }) => errors.set((
                         err.field_message("email").map(str::to_owned),
@@ -117,6 +129,7 @@ fn MfaStep(challenge: RwSignal<Option<String>>) -> impl IntoView {
     let loading = RwSignal::new(false);
     let toasts = use_toasts();
     let navigate = use_navigate();
+    let next = destination();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(token) = challenge.get_untracked() else { return };
@@ -128,13 +141,13 @@ fn MfaStep(challenge: RwSignal<Option<String>>) -> impl IntoView {
             return;
         }
         loading.set(true);
-        let navigate = navigate.clone();
+        let (navigate, next) = (navigate.clone(), next.clone());
         let value = code.get_untracked();
         leptos::task::spawn_local(async move {
             let result = sign_in_mfa(token, value).await;
             loading.set(false);
             match result {
-                Ok(_) => navigate(HOME, NavigateOptions::default()),
+                Ok(_) => navigate(&next, NavigateOptions::default()),
                 Err(err @ AppError::Validation { .. }) => error.set(err.field_message("code").map(str::to_owned)),
                 Err(AppError::Unauthorized) => {
                     challenge.set(None);
@@ -216,6 +229,7 @@ pub fn SignUpPage() -> impl IntoView {
     let loading = RwSignal::new(false);
     let toasts = use_toasts();
     let navigate = use_navigate();
+    let next = destination();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if loading.get_untracked() {
@@ -230,7 +244,7 @@ pub fn SignUpPage() -> impl IntoView {
         errors.set(found);
         if valid {
             loading.set(true);
-            let navigate = navigate.clone();
+            let (navigate, next) = (navigate.clone(), next.clone());
             let (name, email, password) = (name.get_untracked(), email.get_untracked(), password.get_untracked());
             leptos::task::spawn_local(async move {
                 let result = sign_up(name, email, password).await;
@@ -238,7 +252,7 @@ pub fn SignUpPage() -> impl IntoView {
                 match result {
                     Ok(_) => {
                         toasts.show(ToastKind::Success, "Welcome! We sent you a link to confirm your email.");
-                        navigate(HOME, NavigateOptions::default());
+                        navigate(&next, NavigateOptions::default());
                     }
                     Err(err @ AppError::Validation { .. }) => errors.set((
                         err.field_message("name").map(str::to_owned),

@@ -10,7 +10,12 @@ use leptos_router::{
 
 use super::NotFound;
 use crate::modules::auth::{server_fns::current_user, types::UserView};
-use crate::modules::catalog::{MODULES, ModuleInfo, find};
+use crate::modules::catalog::{self, ModuleInfo};
+use crate::modules::workspaces::{
+    permissions::Permission,
+    server_fns::load_app_shell,
+    types::{AppShell, WorkspaceView},
+};
 use crate::shared::error::AppError;
 use crate::shared::ui::{
     Button, ButtonVariant, Card, Dialog, EmptyState, Icon, Spinner, Table, ThemeToggle, ToastKind, use_toasts,
@@ -18,20 +23,35 @@ use crate::shared::ui::{
 
 /// The signed-in user, loaded once per page load by `AppLayout` for every page inside it.
 pub type CurrentUserResource = Resource<Result<Option<UserView>, AppError>>;
+/// The app frame's workspace data (`AppShell`) for the slug in the URL, else the current one.
+pub type ShellResource = Resource<Result<AppShell, AppError>>;
 
-/// Everything under `/app` needs a session: without one the server answers a redirect to the
-/// sign-in page (the resource is blocking, so the status is decided before streaming starts).
+/// The workspace the page is in (from the URL, else the one last opened), reactively.
+pub fn use_workspace() -> Signal<Option<WorkspaceView>> {
+    let shell = use_context::<ShellResource>();
+    Signal::derive(move || shell.and_then(|s| s.get()).and_then(Result::ok).and_then(|s| s.workspace))
+}
+
+/// Everything under `/app` and `/w/{slug}` needs a session: without one the server answers a
+/// redirect to the sign-in page (the resources are blocking, so the status is decided before
+/// streaming starts). A slug the user is not a member of is a 404.
 #[component]
 pub fn AppLayout() -> impl IntoView {
+    let params = use_params_map();
     let user: CurrentUserResource = Resource::new_blocking(|| (), |()| current_user());
+    let shell: ShellResource = Resource::new_blocking(move || params.with(|p| p.get("slug")), load_app_shell);
     provide_context(user);
+    provide_context(shell);
     view! {
         <Suspense fallback=|| view! { <div class="app-loading" role="status"><Spinner/></div> }>
             {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(_)) => view! { <AppFrame/> }.into_any(),
-                    Ok(None) | Err(AppError::Unauthorized) => view! { <Redirect path="/signin"/> }.into_any(),
-                    Err(err) => view! {
+                match (user.await, shell.await) {
+                    (Ok(Some(_)), Ok(_)) => view! { <AppFrame/> }.into_any(),
+                    (Ok(None) | Err(AppError::Unauthorized), _) | (_, Err(AppError::Unauthorized)) => {
+                        view! { <Redirect path="/signin"/> }.into_any()
+                    }
+                    (_, Err(AppError::NotFound)) => NotFound().into_any(),
+                    (Err(err), _) | (_, Err(err)) => view! {
                         <main id="main" class="auth-page">
                             <div class="card auth-card">
                                 <EmptyState icon="shield" title="We could not load your account" text=err.to_string()/>
@@ -46,19 +66,38 @@ pub fn AppLayout() -> impl IntoView {
 
 #[component]
 fn AppFrame() -> impl IntoView {
+    let workspace = use_workspace();
+    let shell = use_context::<ShellResource>();
+    let is_admin = move || shell.and_then(|s| s.get()).and_then(Result::ok).is_some_and(|s| s.is_platform_admin);
+    let base = move || workspace.get().map(|w| format!("/w/{}", w.slug)).unwrap_or_else(|| "/app".into());
+    let modules = move || workspace.get().map(|w| catalog::for_goals(&w.goals).collect::<Vec<_>>()).unwrap_or_default();
     view! {
         <div class="app-shell">
             <aside class="sidebar">
-                <A href="/app" attr:class="brand sidebar-brand" attr:aria-label="Mewayz home">
+                <A href=base attr:class="brand sidebar-brand" attr:aria-label="Mewayz home">
                     <img src="/icons/icon.svg" alt="" width="28" height="28"/>
                     <span>"Mewayz"</span>
                 </A>
                 <nav aria-label="Sidebar" class="sidebar-nav">
-                    <NavLink href="/app".into() icon="home" label="Home"/>
-                    {MODULES
-                        .iter()
-                        .map(|m| view! { <NavLink href=format!("/app/{}", m.slug) icon=m.icon label=m.name/> })
-                        .collect_view()}
+                    {move || {
+                        let base = base();
+                        let modules = modules();
+                        view! {
+                            <NavLink href=base.clone() icon="home" label="Home"/>
+                            {modules
+                                .into_iter()
+                                .map(|m| view! { <NavLink href=format!("{base}/{}", m.slug) icon=m.icon label=m.name/> })
+                                .collect_view()}
+                            <Show when=move || workspace.get().is_some()>
+                                <p class="nav-section">"Workspace"</p>
+                                <NavLink href=format!("{base}/members") icon="users" label="Members"/>
+                                <NavLink href=format!("{base}/settings") icon="settings" label="Settings"/>
+                            </Show>
+                        }
+                    }}
+                    <Show when=is_admin>
+                        <NavLink href="/app/admin".into() icon="shield" label="Admin"/>
+                    </Show>
                 </nav>
             </aside>
             <div class="app-main">
@@ -68,13 +107,18 @@ fn AppFrame() -> impl IntoView {
                 </main>
             </div>
             <nav aria-label="Tab bar" class="tabbar">
-                <TabLink href="/app".into() icon="home" label="Home"/>
-                {MODULES
-                    .iter()
-                    .filter(|m| m.tab)
-                    .map(|m| view! { <TabLink href=format!("/app/{}", m.slug) icon=m.icon label=m.name/> })
-                    .collect_view()}
-                <TabLink href="/app#all-modules".into() icon="more" label="More"/>
+                {move || {
+                    let base = base();
+                    let tabs: Vec<_> = modules().into_iter().filter(|m| m.tab).take(3).collect();
+                    view! {
+                        <TabLink href=base.clone() icon="home" label="Home"/>
+                        {tabs
+                            .into_iter()
+                            .map(|m| view! { <TabLink href=format!("{base}/{}", m.slug) icon=m.icon label=m.name/> })
+                            .collect_view()}
+                        <TabLink href=format!("{base}#all-modules") icon="more" label="More"/>
+                    }
+                }}
             </nav>
         </div>
     }
@@ -84,7 +128,7 @@ fn AppFrame() -> impl IntoView {
 /// matches exactly, or it would be marked on every page under it.
 #[component]
 fn NavLink(href: String, icon: &'static str, label: &'static str) -> impl IntoView {
-    let exact = href == "/app";
+    let exact = href == "/app" || (href.starts_with("/w/") && href.matches('/').count() == 2);
     view! {
         <A href=href exact=exact attr:class="nav-link">
             <Icon name=icon/>
@@ -96,7 +140,7 @@ fn NavLink(href: String, icon: &'static str, label: &'static str) -> impl IntoVi
 #[component]
 fn TabLink(href: String, icon: &'static str, label: &'static str) -> impl IntoView {
     let short = label.split([' ', '&']).next().unwrap_or(label);
-    let exact = href == "/app";
+    let exact = href == "/app" || (href.starts_with("/w/") && href.matches('/').count() == 2);
     view! {
         <A href=href exact=exact attr:class="tab-link">
             <Icon name=icon/>
@@ -115,6 +159,11 @@ fn TopBar() -> impl IntoView {
     let navigate = use_navigate();
     let user = use_context::<CurrentUserResource>();
     let signed_in = move || user.and_then(|u| u.get()).and_then(Result::ok).flatten();
+    let shell = use_context::<ShellResource>();
+    let workspace = use_workspace();
+    let current_name = move || workspace.get().map(|w| w.name).unwrap_or_else(|| "No workspace".into());
+    let current_logo = move || workspace.get().and_then(|w| w.logo_url);
+    let current_color = move || workspace.get().map(|w| w.brand_color).unwrap_or_else(|| "#6366f1".into());
     // Revoke the session on the server, then leave the app.
     let sign_out = Callback::new(move |()| {
         signing_out.set(true);
@@ -148,13 +197,31 @@ fn TopBar() -> impl IntoView {
                     aria-expanded=move || workspace_open.get().to_string()
                     on:click=move |_| workspace_open.update(|o| *o = !*o)
                 >
-                    <span class="workspace-avatar" aria-hidden="true">"M"</span>
-                    <span class="workspace-name">"My workspace"</span>
+                    {move || view! { <WorkspaceBadge name=current_name() logo=current_logo() color=current_color()/> }}
+                    <span class="workspace-name">{current_name}</span>
                     <Icon name="chevron-down"/>
                 </button>
                 <Show when=move || workspace_open.get()>
                     <div class="menu" role="menu" aria-label="Workspaces">
-                        <p class="menu-note">"Workspaces you belong to appear here."</p>
+                        {move || {
+                            let list = shell.and_then(|s| s.get()).and_then(Result::ok).map(|s| s.workspaces).unwrap_or_default();
+                            let current = workspace.get().map(|w| w.id);
+                            list.into_iter()
+                                .map(|w| {
+                                    let here = Some(w.id) == current;
+                                    view! {
+                                        <a href=format!("/w/{}", w.slug) class="menu-item" role="menuitem" aria-current=here.then_some("true")>
+                                            <WorkspaceBadge name=w.name.clone() logo=w.logo_url.clone() color=w.brand_color.clone()/>
+                                            <span class="menu-item-text">{w.name}<small class="muted">{w.role_name}</small></span>
+                                        </a>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                        <a href="/onboarding" class="menu-item" role="menuitem">
+                            <Icon name="grid"/>
+                            "New workspace"
+                        </a>
                     </div>
                 </Show>
             </div>
@@ -218,40 +285,97 @@ fn TopBar() -> impl IntoView {
     }
 }
 
-/// The app's home: every module at a glance.
+/// A workspace's logo, or its initial on its brand colour.
+#[component]
+pub fn WorkspaceBadge(name: String, logo: Option<String>, color: String) -> impl IntoView {
+    match logo {
+        Some(url) => view! { <img class="workspace-avatar" src=url alt="" width="28" height="28"/> }.into_any(),
+        None => {
+            let initial = name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_else(|| "M".into());
+            view! { <span class="workspace-avatar" style=format!("background:{color}") aria-hidden="true">{initial}</span> }.into_any()
+        }
+    }
+}
+
+/// `/app`: to the workspace last opened, or to the setup wizard when there is none yet.
+#[component]
+pub fn AppHome() -> impl IntoView {
+    let workspace = use_workspace();
+    move || match workspace.get() {
+        Some(w) => view! { <Redirect path=format!("/w/{}", w.slug)/> }.into_any(),
+        None => view! { <Redirect path="/onboarding"/> }.into_any(),
+    }
+}
+
+/// `/app/{module}`: the module in the current workspace.
+#[component]
+pub fn ModuleRedirect() -> impl IntoView {
+    let params = use_params_map();
+    let workspace = use_workspace();
+    move || {
+        let module = params.with(|p| p.get("module")).unwrap_or_default();
+        match workspace.get() {
+            Some(w) => view! { <Redirect path=format!("/w/{}/{module}", w.slug)/> }.into_any(),
+            None => view! { <Redirect path="/onboarding"/> }.into_any(),
+        }
+    }
+}
+
+/// A workspace's home: its tools at a glance, and the setup wizard's reminder until finished.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    view! {
-        <Title text="Home"/>
-        <div class="page-head">
-            <h1 class="page-title">"Welcome to Mewayz"</h1>
-            <p class="muted">"Pick a tool to start. Everything shares the same customers and numbers."</p>
-        </div>
-        <ul class="module-grid" id="all-modules">
-            {MODULES.iter().map(|m| view! { <li><ModuleCard module=*m/></li> }).collect_view()}
-        </ul>
-        <Card title="What each tool does">
-            <Table caption="Modules" headers=vec!["Tool", "What it is for"]>
-                {MODULES
-                    .iter()
-                    .map(|m| {
-                        view! {
-                            <tr>
-                                <td><A href=format!("/app/{}", m.slug)>{m.name}</A></td>
-                                <td class="muted">{m.summary}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </Table>
-        </Card>
+    let workspace = use_workspace();
+    move || {
+        let Some(w) = workspace.get() else { return ().into_any() };
+        let base = format!("/w/{}", w.slug);
+        let modules: Vec<_> = catalog::for_goals(&w.goals).collect();
+        let setup = (!w.setup_completed && w.can(Permission::WorkspaceManage)).then(|| {
+            view! {
+                <div class="callout" role="note">
+                    <Icon name="sparkles"/>
+                    <div>
+                        <strong>"Finish setting up " {w.name.clone()}</strong>
+                        <p class="muted">"Pick your goals so the menu shows the tools you need."</p>
+                    </div>
+                    <A href=format!("{base}/setup") attr:class="btn btn-primary">"Continue setup"</A>
+                </div>
+            }
+        });
+        view! {
+            <Title text=w.name.clone()/>
+            <div class="page-head">
+                <h1 class="page-title">{w.name.clone()}</h1>
+                <p class="muted">"Pick a tool to start. Everything shares the same customers and numbers."</p>
+            </div>
+            {setup}
+            <ul class="module-grid" id="all-modules">
+                {modules.clone().into_iter().map(|m| view! { <li><ModuleCard module=*m base=base.clone()/></li> }).collect_view()}
+            </ul>
+            <Card title="What each tool does">
+                <Table caption="Modules" headers=vec!["Tool", "What it is for"]>
+                    {modules
+                        .into_iter()
+                        .map(move |m| {
+                            let href = format!("{base}/{}", m.slug);
+                            view! {
+                                <tr>
+                                    <td><A href=href>{m.name}</A></td>
+                                    <td class="muted">{m.summary}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </Table>
+            </Card>
+        }
+        .into_any()
     }
 }
 
 #[component]
-fn ModuleCard(module: ModuleInfo) -> impl IntoView {
+fn ModuleCard(module: ModuleInfo, base: String) -> impl IntoView {
     view! {
-        <A href=format!("/app/{}", module.slug) attr:class="module-card">
+        <A href=format!("{base}/{}", module.slug) attr:class="module-card">
             <span class="feature-icon"><Icon name=module.icon/></span>
             <span class="module-card-name">{module.name}</span>
             <span class="module-card-text">{module.summary}</span>
@@ -259,11 +383,11 @@ fn ModuleCard(module: ModuleInfo) -> impl IntoView {
     }
 }
 
-/// A module's landing page inside the app; unknown module names are a 404.
+/// A module's landing page inside a workspace; unknown module names are a 404.
 #[component]
 pub fn ModulePage() -> impl IntoView {
     let params = use_params_map();
-    move || match params.with(|p| p.get("module").and_then(|slug| find(&slug))) {
+    move || match params.with(|p| p.get("module").and_then(|slug| catalog::find(&slug))) {
         None => NotFound().into_any(),
         Some(m) => view! {
             <Title text=m.name/>

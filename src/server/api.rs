@@ -18,6 +18,11 @@ use super::{error::AppError, health, state::AppState};
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Accounts, sign-in with MFA, sessions, API keys and the security log"),
+        (name = "workspaces", description = "Workspaces (the tenant), members and roles, invitations and join links, plans and the activity log. \
+                                             Module endpoints act in the workspace named by the `X-Workspace-Id` header (id or slug), \
+                                             else the API key's own, else the one the user last opened."),
+        (name = "admin", description = "Platform administration: every account and workspace, with search and pagination, and plan changes. \
+                                        Platform admins only (`mewayz admin grant <email>`); anyone else gets 404, API keys 403."),
     ),
     modifiers(&BearerAuth),
     security((), ("bearer" = [])),
@@ -45,7 +50,10 @@ impl utoipa::Modify for BearerAuth {
 
 /// `/api/v1` routes. Each business module merges its own `OpenApiRouter` here.
 fn v1() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(crate::modules::auth::rest::router())
+    OpenApiRouter::new()
+        .merge(crate::modules::auth::rest::router())
+        .merge(crate::modules::workspaces::rest::router())
+        .merge(crate::modules::admin::rest::router())
 }
 
 /// Every documented route, before it is split into the router and the document.

@@ -51,7 +51,9 @@ const MAX_ERROR_LEN: usize = 8 * 1024;
 /// The app's job handlers. Each module adds its kinds here as it gains background work.
 pub fn registry(config: &Config) -> anyhow::Result<Arc<Registry>> {
     let mailer = Arc::new(super::mail::Mailer::from_config(config)?);
-    Ok(Arc::new(super::mail::register(Registry::new(), mailer)))
+    let registry = super::mail::register(Registry::new(), mailer);
+    let registry = crate::modules::workspaces::service::register(registry, config.storage_dir.clone());
+    Ok(Arc::new(registry))
 }
 
 // ---------------------------------------------------------------------------------------------

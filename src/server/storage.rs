@@ -25,6 +25,50 @@ fn path(dir: &str, key: &str) -> Result<PathBuf, AppError> {
     Ok(PathBuf::from(dir).join(key))
 }
 
+/// Largest image upload (avatars, logos).
+pub const IMAGE_MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Avatars and logos are stored as this many pixels square.
+const IMAGE_SIZE: u32 = 256;
+
+/// Decodes a PNG, JPEG or WebP, crops it square to `IMAGE_SIZE` px and re-encodes it as WebP. Decoding
+/// to pixels and encoding anew drops EXIF and anything else the file carried.
+pub fn square_webp(bytes: &[u8], field: &str) -> Result<Vec<u8>, AppError> {
+    use image::{ImageFormat, ImageReader, Limits};
+    let unsupported = || AppError::field(field, "Upload a PNG, JPEG or WebP image.");
+    if bytes.len() > IMAGE_MAX_BYTES {
+        return Err(AppError::field(field, "The image is larger than 2 MB. Choose a smaller one."));
+    }
+    let format = image::guess_format(bytes).map_err(|_| unsupported())?;
+    if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) {
+        return Err(unsupported());
+    }
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    // A small file can declare a huge canvas (decompression bomb): cap what we allocate.
+    limits.max_image_width = Some(8000);
+    limits.max_image_height = Some(8000);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let image = reader.decode().map_err(|_| AppError::field(field, "This image could not be read. Try another file."))?;
+    let square = image.resize_to_fill(IMAGE_SIZE, IMAGE_SIZE, image::imageops::FilterType::Lanczos3).to_rgba8();
+    let mut out = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+        .encode(&square, IMAGE_SIZE, IMAGE_SIZE, image::ExtendedColorType::Rgba8)
+        .map_err(|e| anyhow::anyhow!("webp encode: {e}"))?;
+    Ok(out)
+}
+
+/// Re-encodes an uploaded image (off the async executor) and stores it as
+/// `{folder}/{uuid}.webp`; returns the key. `field` names the input in error messages.
+pub async fn put_square_image(dir: &str, folder: &str, bytes: Vec<u8>, field: &'static str) -> Result<String, AppError> {
+    let webp = tokio::task::spawn_blocking(move || square_webp(&bytes, field))
+        .await
+        .map_err(|e| anyhow::anyhow!("image task: {e}"))??;
+    let key = format!("{folder}/{}.webp", uuid::Uuid::now_v7());
+    put(dir, &key, &webp).await?;
+    Ok(key)
+}
+
 /// Writes the file (atomically: temp file then rename).
 pub async fn put(dir: &str, key: &str, bytes: &[u8]) -> Result<(), AppError> {
     let path = path(dir, key)?;

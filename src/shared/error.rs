@@ -32,6 +32,12 @@ pub enum AppError {
     NotFound,
     #[error("{message}")]
     Conflict { message: String },
+    /// Something that existed but can no longer be used (an expired or revoked invitation).
+    #[error("{message}")]
+    Gone { message: String },
+    /// The workspace's plan does not allow more of something; upgrading lifts it.
+    #[error("{message}")]
+    PlanLimit { message: String },
     #[error("Some fields need your attention.")]
     Validation { errors: Vec<FieldError> },
     #[error("The request body is larger than this endpoint accepts.")]
@@ -53,6 +59,10 @@ impl AppError {
         Self::Conflict { message: message.into() }
     }
 
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self::Gone { message: message.into() }
+    }
+
     pub fn step_up(mfa: bool) -> Self {
         let message = if mfa {
             "Confirm it is you: enter your password and a code from your authenticator app."
@@ -71,8 +81,10 @@ impl AppError {
             Self::BadRequest { .. } => 400,
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Forbidden | Self::StepUpRequired { .. } => 403,
+            Self::PlanLimit { .. } => 402,
             Self::NotFound => 404,
             Self::Conflict { .. } => 409,
+            Self::Gone { .. } => 410,
             Self::PayloadTooLarge => 413,
             Self::Validation { .. } => 422,
             Self::TooManyRequests { .. } => 429,
@@ -90,6 +102,8 @@ impl AppError {
             Self::StepUpRequired { .. } => "Confirmation required",
             Self::NotFound => "Not found",
             Self::Conflict { .. } => "Conflict",
+            Self::Gone { .. } => "Gone",
+            Self::PlanLimit { .. } => "Plan limit reached",
             Self::PayloadTooLarge => "Payload too large",
             Self::Validation { .. } => "Validation failed",
             Self::TooManyRequests { .. } => "Too many requests",
@@ -108,6 +122,8 @@ impl AppError {
             Self::StepUpRequired { .. } => "step_up_required",
             Self::NotFound => "not_found",
             Self::Conflict { .. } => "conflict",
+            Self::Gone { .. } => "gone",
+            Self::PlanLimit { .. } => "plan_limit",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Validation { .. } => "validation",
             Self::TooManyRequests { .. } => "too_many_requests",

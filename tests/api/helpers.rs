@@ -124,6 +124,13 @@ impl TestApp {
         self.new_client().get(self.url("/api/v1/auth/me")).bearer_auth(access_token).send().await.expect("request is sent")
     }
 
+    /// Creates a workspace as the app's client (it becomes the current one); returns it.
+    pub async fn create_workspace(&self, name: &str) -> serde_json::Value {
+        let res = self.post_json("/api/v1/workspaces", &json!({"name": name})).await;
+        assert_eq!(res.status(), 201, "workspace creation failed: {}", res.text().await.unwrap_or_default());
+        res.json().await.expect("workspace body is JSON")
+    }
+
     /// Signs up `email` in another browser (`client`).
     pub async fn sign_up_ok_in(&self, client: &reqwest::Client, email: &str) {
         let res = client

@@ -18,6 +18,7 @@ fn with_key(app: &TestApp, token: &str, path: &str) -> reqwest::RequestBuilder {
 async fn a_key_is_shown_once_stored_hashed_and_authenticates_as_its_owner(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     app.sign_up_ok("ada@example.com").await;
+    app.create_workspace("Ada's studio").await;
 
     let created = create_key(&app, &["crm:read", "store:write"]).await;
 
@@ -46,6 +47,7 @@ async fn a_key_is_shown_once_stored_hashed_and_authenticates_as_its_owner(pool: 
 async fn a_key_cannot_manage_the_account_it_belongs_to(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     app.sign_up_ok("ada@example.com").await;
+    app.create_workspace("Ada's studio").await;
     let token = create_key(&app, &["crm:write"]).await["token"].as_str().unwrap().to_owned();
     let client = app.new_client();
 
@@ -74,6 +76,7 @@ async fn a_key_cannot_manage_the_account_it_belongs_to(pool: MySqlPool) {
 async fn a_revoked_key_stops_working_at_once(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     app.sign_up_ok("ada@example.com").await;
+    app.create_workspace("Ada's studio").await;
     let created = create_key(&app, &["crm:read"]).await;
     let (id, token) = (created["id"].as_str().unwrap(), created["token"].as_str().unwrap());
 
@@ -90,6 +93,7 @@ async fn a_revoked_key_stops_working_at_once(pool: MySqlPool) {
 async fn key_validation_names_the_field_and_the_unknown_scope(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     app.sign_up_ok("ada@example.com").await;
+    app.create_workspace("Ada's studio").await;
 
     let res = app.post_json("/api/v1/auth/api-keys", &json!({"name": "", "scopes": ["crm:read", "crm:delete"]})).await;
 
@@ -108,6 +112,7 @@ async fn key_validation_names_the_field_and_the_unknown_scope(pool: MySqlPool) {
 async fn a_user_cannot_see_or_revoke_another_users_keys(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     app.sign_up_ok("ada@example.com").await;
+    app.create_workspace("Ada's studio").await;
     let created = create_key(&app, &["crm:read"]).await;
     let mallory = app.new_client();
     app.sign_up_ok_in(&mallory, "mallory@example.com").await;

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod account;
+mod admin;
 mod auth;
 mod keys;
 mod limits;
@@ -14,3 +15,4 @@ mod health;
 mod jobs;
 mod pages;
 mod startup;
+mod workspaces;

@@ -36,30 +36,67 @@ async fn every_html_response_carries_a_nonce_csp_that_matches_its_inline_scripts
 }
 
 #[sqlx::test]
-async fn the_app_shell_has_a_sidebar_and_a_tab_bar_with_every_module(pool: MySqlPool) {
+async fn the_navigation_shows_the_modules_of_the_workspaces_goals(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     app.sign_up_ok("ada@example.com").await;
-    let html = app.get("/app").await.text().await.unwrap();
+    let ws = app.post_json("/api/v1/workspaces", &serde_json::json!({"name": "Ada Studio", "goals": ["crm"]})).await;
+    assert_eq!(ws.status(), 201);
+
+    let html = app.get("/w/ada-studio").await.text().await.unwrap();
+
     assert!(html.contains(r#"aria-label="Sidebar""#) && html.contains(r#"aria-label="Tab bar""#));
-    for module in mewayz::modules::catalog::MODULES {
-        assert!(html.contains(&format!(r#"href="/app/{}""#, module.slug)), "nav entry for {}", module.slug);
+    for slug in ["crm", "mail", "finance", "analytics", "members", "settings"] {
+        assert!(html.contains(&format!(r#"href="/w/ada-studio/{slug}""#)), "nav entry for {slug}");
+    }
+    for slug in ["bio", "store", "social", "courses", "bookings"] {
+        assert!(!html.contains(&format!(r#"href="/w/ada-studio/{slug}""#)), "no nav entry for {slug} (not a goal)");
     }
 }
 
 #[sqlx::test]
-async fn a_module_page_renders_and_an_unknown_module_is_404(pool: MySqlPool) {
+async fn app_sends_a_new_account_to_the_wizard_and_others_to_their_workspace(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     app.sign_up_ok("ada@example.com").await;
-    let res = app.get("/app/crm").await;
+    let page = |path: &'static str| app.client.get(app.url(path)).header("accept", "text/html").send();
+
+    let res = page("/app").await.unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (302, "/onboarding"));
+    app.create_workspace("Ada Studio").await;
+    let res = page("/app").await.unwrap();
+    assert_eq!((res.status().as_u16(), res.headers()["location"].to_str().unwrap()), (302, "/w/ada-studio"));
+    let res = page("/app/crm").await.unwrap();
+    assert_eq!(res.headers()["location"], "/w/ada-studio/crm");
+}
+
+#[sqlx::test]
+async fn a_module_page_renders_and_unknown_modules_or_workspaces_are_404(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    app.sign_up_ok("ada@example.com").await;
+    app.create_workspace("Ada Studio").await;
+    let other = app.new_client();
+    app.sign_up_ok_in(&other, "bob@example.com").await;
+    let created = other
+        .post(app.url("/api/v1/workspaces"))
+        .header("origin", app.origin())
+        .json(&serde_json::json!({"name": "Bob Shop"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+
+    let res = app.get("/w/ada-studio/crm").await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("Contacts"));
-    assert_eq!(app.get("/app/nonsense").await.status(), 404);
+    assert_eq!(app.get("/w/ada-studio/nonsense").await.status(), 404);
+    assert_eq!(app.get("/w/bob-shop").await.status(), 404, "another's workspace");
+    assert_eq!(app.get("/w/bob-shop/settings").await.status(), 404);
+    assert_eq!(app.get("/w/no-such-place").await.status(), 404);
 }
 
 #[sqlx::test]
 async fn the_app_without_a_session_redirects_to_the_sign_in_page(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
-    for path in ["/app", "/app/crm", "/app/account", "/app/security"] {
+    for path in ["/app", "/app/crm", "/app/account", "/app/security", "/w/acme", "/w/acme/settings"] {
         // As a browser asks for a page (leptos_axum answers 302 only to `Accept: text/html`).
         let res = app.client.get(app.url(path)).header("accept", "text/html").send().await.unwrap();
         assert_eq!(res.status(), 302, "{path}");

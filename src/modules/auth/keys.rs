@@ -10,7 +10,7 @@ use super::{
     session::{self, API_KEY_PREFIX, ClientInfo, CurrentUser},
     types::{ApiKeyCreated, ApiKeyView, NewApiKeyForm, Page, valid_scope},
 };
-use crate::server::{error::AppError, state::AppState};
+use crate::server::{error::AppError, state::AppState, tenant::Tenant};
 use crate::shared::error::FieldError;
 
 /// Keys a user may hold at once (revoked ones do not count).
@@ -23,6 +23,8 @@ fn view(row: ApiKeyRow) -> ApiKeyView {
         name: row.name,
         prefix: row.prefix,
         scopes: row.scopes.split_whitespace().map(str::to_owned).collect(),
+        workspace_id: row.workspace_id,
+        workspace_name: row.workspace_name,
         last_used_at: row.last_used_at.map(at),
         revoked_at: row.revoked_at.map(at),
         created_at: at(row.created_at),
@@ -58,11 +60,16 @@ pub async fn list(state: &AppState, caller: &CurrentUser) -> Result<Page<ApiKeyV
     Ok(Page { total: items.len() as u64, items, next_cursor: None })
 }
 
-pub async fn create(state: &AppState, caller: &CurrentUser, form: NewApiKeyForm, client: &ClientInfo) -> Result<ApiKeyCreated, AppError> {
-    caller.session()?;
+/// A new key for the caller in the tenant's workspace; it can never do more there than the
+/// member's role allows.
+pub async fn create(state: &AppState, tenant: &Tenant, form: NewApiKeyForm, client: &ClientInfo) -> Result<ApiKeyCreated, AppError> {
+    if tenant.via_api_key() {
+        return Err(AppError::Forbidden);
+    }
+    let user_id = tenant.user_id();
     let (name, scopes) = parse(&form)?;
     let mut tx = state.pool.begin().await?;
-    let live = repo::list_api_keys(&mut *tx, caller.user_id).await?.iter().filter(|k| k.revoked_at.is_none()).count();
+    let live = repo::list_api_keys(&mut *tx, user_id).await?.iter().filter(|k| k.revoked_at.is_none()).count();
     if live >= MAX_KEYS {
         return Err(AppError::conflict(format!("You have {MAX_KEYS} keys. Revoke one you no longer use first.")));
     }
@@ -71,9 +78,10 @@ pub async fn create(state: &AppState, caller: &CurrentUser, form: NewApiKeyForm,
     let id = Uuid::now_v7();
     let prefix: String = token.chars().take(12).collect();
     let now = Utc::now();
-    repo::insert_api_key(&mut *tx, id, caller.user_id, &name, &prefix, &session::hash_refresh_token(&token), &scopes.join(" "), now).await?;
-    record(&mut tx, Some(caller.user_id), "api_key_created", client, Some(&format!("{name} ({prefix}…)"))).await?;
-    let row = repo::find_api_key_by_id(&mut *tx, caller.user_id, id).await?.ok_or(AppError::Internal)?;
+    let token_hash = session::hash_refresh_token(&token);
+    repo::insert_api_key(&mut *tx, id, user_id, &name, &prefix, &token_hash, &scopes.join(" "), tenant.workspace_id(), now).await?;
+    record(&mut tx, Some(user_id), "api_key_created", client, Some(&format!("{name} ({prefix}…)"))).await?;
+    let row = repo::find_api_key_by_id(&mut *tx, user_id, id).await?.ok_or(AppError::Internal)?;
     tx.commit().await?;
     Ok(ApiKeyCreated { id, token, key: view(row) })
 }

@@ -676,12 +676,15 @@ pub struct ApiKeyRow {
     pub name: String,
     pub prefix: String,
     pub scopes: String,
+    pub workspace_id: Option<Uuid>,
+    pub workspace_name: Option<String>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
-const KEY_COLUMNS: &str = "id, user_id, name, prefix, scopes, last_used_at, revoked_at, created_at";
+const KEY_COLUMNS: &str = "id, user_id, name, prefix, scopes, workspace_id, \
+     (select w.name from workspaces w where w.id = api_keys.workspace_id) as workspace_name, last_used_at, revoked_at, created_at";
 
 pub async fn insert_api_key<'e>(
     db: impl MySqlExecutor<'e>,
@@ -691,11 +694,12 @@ pub async fn insert_api_key<'e>(
     prefix: &str,
     token_hash: &[u8; 32],
     scopes: &str,
+    workspace_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into api_keys (id, user_id, name, prefix, token_hash, scopes, last_used_at, revoked_at, created_at, updated_at)
-         values (?, ?, ?, ?, ?, ?, null, null, ?, ?)",
+        "insert into api_keys (id, user_id, name, prefix, token_hash, scopes, workspace_id, last_used_at, revoked_at, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, null, null, ?, ?)",
     )
     .bind(id)
     .bind(user_id)
@@ -703,6 +707,7 @@ pub async fn insert_api_key<'e>(
     .bind(prefix)
     .bind(&token_hash[..])
     .bind(scopes)
+    .bind(workspace_id)
     .bind(now)
     .bind(now)
     .execute(db)

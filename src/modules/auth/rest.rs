@@ -20,6 +20,7 @@ use crate::server::{
     config::Config,
     error::{ApiJson, ApiQuery, ApiResult, AppError},
     state::AppState,
+    tenant::Tenant,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -414,20 +415,25 @@ pub async fn list_api_keys(State(state): State<AppState>, caller: CurrentUser) -
     Ok(ApiJson(keys::list(&state, &caller).await?))
 }
 
-/// Create a personal API key. The token is in this answer only; send it as
+/// Create a personal API key, bound to the workspace named by `X-Workspace-Id` (id or slug;
+/// default: the one last opened). The key never does more there than the member's role
+/// allows, and stops working if they leave. The token is in this answer only; send it as
 /// `Authorization: Bearer <token>`.
 #[utoipa::path(post, path = "/auth/api-keys", tag = "auth", request_body = NewApiKeyForm,
+    params(("X-Workspace-Id" = Option<String>, Header, description = "Workspace id or slug")),
     responses(
         (status = 201, description = "Created", body = ApiKeyCreated),
+        (status = 403, description = "API keys cannot create keys"),
+        (status = 404, description = "Not a member of that workspace"),
         (status = 422, description = "Missing name or unknown scope"),
     ))]
 pub async fn create_api_key(
     State(state): State<AppState>,
-    caller: CurrentUser,
+    tenant: Tenant,
     client: ClientInfo,
     ApiJson(form): ApiJson<NewApiKeyForm>,
 ) -> Result<Response, AppError> {
-    let created = keys::create(&state, &caller, form, &client).await?;
+    let created = keys::create(&state, &tenant, form, &client).await?;
     Ok((StatusCode::CREATED, ApiJson(created)).into_response())
 }
 

@@ -13,7 +13,7 @@ use super::types::{
 use crate::shared::error::AppError;
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use axum::extract::FromRequestParts;
     use axum::http::{header, request::Parts};
     use leptos::prelude::*;
@@ -62,7 +62,7 @@ mod ssr {
 
 /// Runs a server function body, answering errors with their real status.
 #[cfg(feature = "ssr")]
-async fn run<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+pub(crate) async fn run<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     crate::server::error::respond(body.await)
 }
 
@@ -304,8 +304,10 @@ pub async fn list_api_keys() -> Result<Page<ApiKeyView>, AppError> {
 #[server(endpoint = "auth/create_api_key", input = Json)]
 pub async fn create_api_key(form: NewApiKeyForm) -> Result<ApiKeyCreated, AppError> {
     run(async move {
+        use crate::server::tenant::{Tenant, WorkspaceRef};
         let (state, caller, client) = ssr::caller().await?;
-        super::keys::create(&state, &caller, form, &client).await
+        let tenant = Tenant::resolve(&state, &caller, WorkspaceRef::Current).await?;
+        super::keys::create(&state, &tenant, form, &client).await
     })
     .await
 }

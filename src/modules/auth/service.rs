@@ -451,7 +451,7 @@ pub(super) async fn step_up(
 
 /// Opens the transaction of a sensitive change: the caller's user row, locked, with step-up
 /// passed. A refused step-up still commits what it recorded and comes back as the error.
-pub(super) async fn begin_sensitive(
+pub(crate) async fn begin_sensitive(
     state: &AppState,
     caller: &CurrentUser,
     proof: &StepUp,
@@ -690,44 +690,13 @@ pub async fn update_profile(state: &AppState, caller: &CurrentUser, form: Profil
 }
 
 /// Largest avatar upload accepted.
-pub const AVATAR_MAX_BYTES: usize = 2 * 1024 * 1024;
+pub use crate::server::storage::IMAGE_MAX_BYTES as AVATAR_MAX_BYTES;
 /// Avatars are stored as this many pixels square.
-const AVATAR_SIZE: u32 = 256;
-
-/// Decodes a PNG, JPEG or WebP, crops it square to 256 px and re-encodes it as WebP. Decoding
-/// to pixels and encoding anew drops EXIF and anything else the file carried.
-pub fn reencode_avatar(bytes: &[u8]) -> Result<Vec<u8>, AppError> {
-    use image::{ImageFormat, ImageReader, Limits};
-    let unsupported = || AppError::field("avatar", "Upload a PNG, JPEG or WebP image.");
-    if bytes.len() > AVATAR_MAX_BYTES {
-        return Err(AppError::field("avatar", "The image is larger than 2 MB. Choose a smaller one."));
-    }
-    let format = image::guess_format(bytes).map_err(|_| unsupported())?;
-    if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP) {
-        return Err(unsupported());
-    }
-    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
-    let mut limits = Limits::default();
-    // A small file can declare a huge canvas (decompression bomb): cap what we allocate.
-    limits.max_image_width = Some(8000);
-    limits.max_image_height = Some(8000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
-    let image = reader.decode().map_err(|_| AppError::field("avatar", "This image could not be read. Try another file."))?;
-    let square = image.resize_to_fill(AVATAR_SIZE, AVATAR_SIZE, image::imageops::FilterType::Lanczos3).to_rgba8();
-    let mut out = Vec::new();
-    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
-        .encode(&square, AVATAR_SIZE, AVATAR_SIZE, image::ExtendedColorType::Rgba8)
-        .map_err(|e| anyhow::anyhow!("webp encode: {e}"))?;
-    Ok(out)
-}
 
 /// Stores a new avatar (replacing the old file) and returns the updated user.
 pub async fn set_avatar(state: &AppState, caller: &CurrentUser, bytes: Vec<u8>) -> Result<UserView, AppError> {
     caller.session()?;
-    let webp = tokio::task::spawn_blocking(move || reencode_avatar(&bytes)).await.map_err(|e| anyhow::anyhow!("avatar task: {e}"))??;
-    let key = format!("avatars/{}.webp", Uuid::now_v7());
-    storage::put(&state.config.storage_dir, &key, &webp).await?;
+    let key = storage::put_square_image(&state.config.storage_dir, "avatars", bytes, "avatar").await?;
     let mut tx = state.pool.begin().await?;
     let user = user(&mut tx, caller.user_id).await?;
     repo::set_avatar(&mut *tx, user.id, Some(&key), Utc::now()).await?;
@@ -753,8 +722,8 @@ pub async fn remove_avatar(state: &AppState, caller: &CurrentUser) -> Result<Use
 }
 
 /// Deletes the account and everything personal in it. Needs the password, and a code when MFA
-/// is on, whatever the session's age. (Workspaces, when they exist, block this while the user
-/// is their last owner: `workspaces::service::assert_not_last_owner` joins here.)
+/// is on, whatever the session's age. Refused while the user owns a workspace with other
+/// members; workspaces only they belong to are deleted with the account.
 #[tracing::instrument(skip_all)]
 pub async fn delete_account(state: &AppState, caller: &CurrentUser, form: DeleteAccountForm, client: &ClientInfo) -> Result<(), AppError> {
     caller.session()?;
@@ -780,11 +749,15 @@ pub async fn delete_account(state: &AppState, caller: &CurrentUser, form: Delete
     if let Err(err) = checked {
         return commit_on_error(tx, Err(err)).await;
     }
+    let logos = match crate::modules::workspaces::service::before_account_deletion(&mut tx, user.id).await {
+        Ok(logos) => logos,
+        Err(err) => return commit_on_error(tx, Err(err)).await,
+    };
     record(&mut tx, Some(user.id), "account_deleted", client, None).await?;
     mail::queue(&mut tx, emails::account_deleted(&user.name, &user.email)).await?;
     repo::delete_user(&mut *tx, user.id).await?;
     tx.commit().await?;
-    if let Some(key) = user.avatar_key {
+    for key in user.avatar_key.into_iter().chain(logos) {
         storage::delete(&state.config.storage_dir, &key).await?;
     }
     Ok(())

@@ -134,7 +134,8 @@ pub enum Credential {
     /// A sign-in (cookie or bearer access token) of this session family.
     Session { family_id: Uuid },
     /// A personal API key with its scopes.
-    ApiKey { key_id: Uuid, scopes: Vec<String> },
+    /// Bound to one workspace (`None` for keys made before workspaces existed).
+    ApiKey { key_id: Uuid, scopes: Vec<String>, workspace_id: Option<Uuid> },
 }
 
 /// The signed-in caller. Taking it as a handler argument is the only way a handler learns who
@@ -178,7 +179,7 @@ impl CurrentUser {
                 repo::touch_api_key(&state.pool, key.id, now).await?;
             }
             let scopes = key.scopes.split_whitespace().map(str::to_owned).collect();
-            Self { user_id: key.user_id, credential: Credential::ApiKey { key_id: key.id, scopes } }
+            Self { user_id: key.user_id, credential: Credential::ApiKey { key_id: key.id, scopes, workspace_id: key.workspace_id } }
         } else {
             let claims = decode_access_token(jwt_secret(&state.config), token)?;
             if !repo::family_is_live(&state.pool, claims.sub, claims.fam, now).await? {
@@ -385,7 +386,7 @@ mod tests {
     fn api_keys_need_the_module_scope_and_write_implies_read() {
         let key = CurrentUser {
             user_id: Uuid::now_v7(),
-            credential: Credential::ApiKey { key_id: Uuid::now_v7(), scopes: vec!["crm:write".into(), "bio:read".into()] },
+            credential: Credential::ApiKey { key_id: Uuid::now_v7(), scopes: vec!["crm:write".into(), "bio:read".into()], workspace_id: None },
         };
         assert!(key.allows("crm", false) && key.allows("crm", true) && key.allows("bio", false));
         assert!(!key.allows("bio", true) && !key.allows("store", false));

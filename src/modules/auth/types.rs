@@ -438,6 +438,9 @@ pub struct ApiKeyView {
     /// The first characters of the token, to tell keys apart.
     pub prefix: String,
     pub scopes: Vec<String>,
+    /// The workspace the key reaches (none for keys made before workspaces existed).
+    pub workspace_id: Option<Uuid>,
+    pub workspace_name: Option<String>,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
     pub created_at: String,
@@ -475,10 +478,12 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Scopes an API key may carry: read and write for each business module.
+/// Scopes an API key may carry: read and write for each module that has permissions
+/// (business modules, and `workspace`, `members`, `billing`, `activity`).
 pub fn valid_scope(scope: &str) -> bool {
+    use crate::modules::workspaces::permissions::Permission;
     let Some((module, access)) = scope.split_once(':') else { return false };
-    matches!(access, "read" | "write") && crate::modules::catalog::find(module).is_some_and(|m| m.slug != "admin")
+    matches!(access, "read" | "write") && Permission::ALL.iter().any(|p| p.module() == module)
 }
 
 /// A readable device name from a user agent ("Firefox on Windows"); "Unknown device" otherwise.

@@ -83,7 +83,7 @@ fn time_zone_options(current: &str) -> Vec<(String, String)> {
 }
 
 /// One field's message from a server error, as a signal for `TextField`.
-fn field_error(errors: RwSignal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
+pub(crate) fn field_error(errors: RwSignal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || errors.with(|e| e.as_ref().and_then(|e| e.field_message(field)).map(str::to_owned)))
 }
 

@@ -3,6 +3,7 @@
 //! activity). Browser-only work (the avatar upload, the clipboard, file downloads, the clock)
 //! sits in `browser`, compiled for the `hydrate` build only.
 mod account;
+pub(crate) use account::field_error;
 mod security;
 mod step_up;
 
@@ -40,14 +41,14 @@ fn note_mfa_change(resource: Option<CurrentUserResource>, enabled: bool) {
 }
 
 /// Up to two capital letters for a person without a photo: "Ada Lovelace" → "AL".
-fn initials(name: &str) -> String {
+pub(crate) fn initials(name: &str) -> String {
     let letters: String = name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect();
     if letters.is_empty() { "?".into() } else { letters }
 }
 
-/// Whether a chosen file may be sent as an avatar; the message says what to do otherwise.
+/// Whether a chosen file may be sent as an avatar or logo; the message says what to do otherwise.
 #[cfg(any(feature = "hydrate", test))]
-fn check_avatar(size: f64, mime: &str) -> Result<(), String> {
+pub(crate) fn check_avatar(size: f64, mime: &str) -> Result<(), String> {
     if !matches!(mime, "image/png" | "image/jpeg" | "image/webp") {
         return Err("Choose a PNG, JPEG or WebP image.".into());
     }
@@ -79,7 +80,7 @@ fn problem_message(status: u16, body: &str) -> String {
 }
 
 /// Copies text to the clipboard and says whether it worked.
-fn copy_text(toasts: Toasts, text: String, what: &'static str) {
+pub(crate) fn copy_text(toasts: Toasts, text: String, what: &'static str) {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         match browser::copy(&text).await {
