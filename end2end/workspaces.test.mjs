@@ -80,7 +80,6 @@ test('wizard → goals in the menu → invite → accept elsewhere → viewer ca
   const access = owner.getByLabel('Access for Grace Hopper');
   await access.waitFor();
   await access.selectOption('viewer');
-  await owner.getByText(/viewer/i).first().waitFor();
   await owner.waitForFunction(async ([o, s]) => {
     const res = await fetch(`${o}/api/v1/workspaces/${s}/members`);
     const body = await res.json();
