@@ -28,3 +28,13 @@ pub async fn connect(config: &Config) -> anyhow::Result<MySqlPool> {
 pub async fn migrate(pool: &MySqlPool) -> anyhow::Result<()> {
     sqlx::migrate!().run(pool).await.context("applying database migrations failed")
 }
+
+/// Times on the wire: RFC 3339 in UTC with microseconds (`2026-11-23T10:00:00.123456Z`).
+pub fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// A duplicate key (a taken slug or email lost to a concurrent insert).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+}

@@ -72,14 +72,16 @@ impl MemberRole {
 
 /// The permissions a membership row grants.
 pub fn row_permissions(row: &MembershipRow) -> (MemberRole, PermissionSet) {
-    let role = MemberRole::from_row(&row.role, row.custom_role_id, row.custom_role_name.as_deref());
+    role_permissions(&row.role, row.custom_role_id, row.custom_role_name.as_deref(), row.custom_permissions.as_deref())
+}
+
+/// The role and permissions of a `role` column with its custom role (members, invitations).
+pub fn role_permissions(role: &str, custom_id: Option<Uuid>, custom_name: Option<&str>, custom_permissions: Option<&str>) -> (MemberRole, PermissionSet) {
+    let role = MemberRole::from_row(role, custom_id, custom_name);
     let permissions = match &role {
         MemberRole::BuiltIn(role) => role.permissions(),
         // Custom roles never carry owner-only permissions, whatever is stored.
-        MemberRole::Custom { .. } => PermissionSet::from_codes(row.custom_permissions.as_deref().unwrap_or_default())
-            .iter()
-            .filter(|p| p.assignable())
-            .collect(),
+        MemberRole::Custom { .. } => PermissionSet::from_codes(custom_permissions.unwrap_or_default()).iter().filter(|p| p.assignable()).collect(),
     };
     (role, permissions)
 }

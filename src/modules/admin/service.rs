@@ -156,7 +156,8 @@ pub async fn set_plan(state: &AppState, caller: &CurrentUser, workspace_id: Uuid
         let old_name = name_of(&workspace.plan_code).unwrap_or_else(|| workspace.plan_code.clone());
         ws_repo::set_plan(&mut *tx, workspace_id, &code, Utc::now()).await?;
         let summary = format!("Plan changed from {old_name} to {new_name} by the platform's support team");
-        ws_service::log(&mut tx, workspace_id, Some(caller.user_id), "plan.changed", &summary).await?;
+        let who = ws_service::user_name(&mut tx, caller.user_id).await?;
+        ws_service::log(&mut tx, workspace_id, Some((caller.user_id, &who)), "plan.changed", &summary).await?;
     }
     let row = repo::find_workspace(&mut *tx, workspace_id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;

@@ -10,6 +10,7 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use super::server_fns::{admin_set_plan, admin_users, admin_workspaces};
+use crate::modules::auth::types::Page;
 use super::types::{AdminUserView, AdminWorkspaceView};
 use crate::app::layout::ShellResource;
 use crate::modules::workspaces::server_fns::list_plans;
@@ -162,29 +163,40 @@ fn more_button(next: Option<String>, total: u64, what: &'static str, loading: Rw
     }
 }
 
-#[component]
-fn UsersList(query: RwSignal<String>) -> impl IntoView {
-    let first = Resource::new(move || query.get(), |q| admin_users(q, None));
-    // Pages after the first, and the cursor after them once one has loaded.
-    let more = RwSignal::new(Vec::<AdminUserView>::new());
+/// The pages after the first of a searchable list: their items, the cursor after them once one
+/// has loaded, and the callback that loads the page at a cursor. A new search starts over, and
+/// a page that arrives for an older search is dropped.
+struct MorePages<T: Send + Sync + 'static> {
+    more: RwSignal<Vec<T>>,
+    next: RwSignal<Option<Option<String>>>,
+    loading: RwSignal<bool>,
+    load: Callback<String>,
+}
+
+fn use_more_pages<T, F, Fut>(query: RwSignal<String>, fetch: F) -> MorePages<T>
+where
+    T: Send + Sync + 'static,
+    F: Fn(String, Option<String>) -> Fut + Copy + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Page<T>, AppError>> + 'static,
+{
+    let more = RwSignal::new(Vec::<T>::new());
     let next = RwSignal::new(None::<Option<String>>);
-    let loading_more = RwSignal::new(false);
+    let loading = RwSignal::new(false);
     let toasts = use_toasts();
     Effect::new(move |_| {
         query.track();
         more.set(Vec::new());
         next.set(None);
     });
-    let load_more = Callback::new(move |cursor: String| {
-        if loading_more.get_untracked() {
+    let load = Callback::new(move |cursor: String| {
+        if loading.get_untracked() {
             return;
         }
-        loading_more.set(true);
+        loading.set(true);
         let q = query.get_untracked();
         spawn_local(async move {
-            let result = admin_users(q.clone(), Some(cursor)).await;
-            loading_more.set(false);
-            // A page of an older search is dropped.
+            let result = fetch(q.clone(), Some(cursor)).await;
+            loading.set(false);
             if query.get_untracked() != q {
                 return;
             }
@@ -197,6 +209,13 @@ fn UsersList(query: RwSignal<String>) -> impl IntoView {
             }
         });
     });
+    MorePages { more, next, loading, load }
+}
+
+#[component]
+fn UsersList(query: RwSignal<String>) -> impl IntoView {
+    let first = Resource::new(move || query.get(), |q| admin_users(q, None));
+    let MorePages { more, next, loading: loading_more, load: load_more } = use_more_pages(query, admin_users);
     view! {
         <Transition fallback=loading_view>
             {move || Suspend::new(async move {
@@ -257,36 +276,7 @@ fn user_row(user: AdminUserView) -> impl IntoView {
 fn WorkspacesList(query: RwSignal<String>) -> impl IntoView {
     let first = Resource::new(move || query.get(), |q| admin_workspaces(q, None));
     let plans = Resource::new(|| (), |()| list_plans());
-    let more = RwSignal::new(Vec::<AdminWorkspaceView>::new());
-    let next = RwSignal::new(None::<Option<String>>);
-    let loading_more = RwSignal::new(false);
-    let toasts = use_toasts();
-    Effect::new(move |_| {
-        query.track();
-        more.set(Vec::new());
-        next.set(None);
-    });
-    let load_more = Callback::new(move |cursor: String| {
-        if loading_more.get_untracked() {
-            return;
-        }
-        loading_more.set(true);
-        let q = query.get_untracked();
-        spawn_local(async move {
-            let result = admin_workspaces(q.clone(), Some(cursor)).await;
-            loading_more.set(false);
-            if query.get_untracked() != q {
-                return;
-            }
-            match result {
-                Ok(page) => {
-                    more.update(|items| items.extend(page.items));
-                    next.set(Some(page.next_cursor));
-                }
-                Err(err) => toasts.show(ToastKind::Error, err.to_string()),
-            }
-        });
-    });
+    let MorePages { more, next, loading: loading_more, load: load_more } = use_more_pages(query, admin_workspaces);
     view! {
         <Transition fallback=loading_view>
             {move || Suspend::new(async move {

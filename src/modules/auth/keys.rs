@@ -17,7 +17,7 @@ use crate::shared::error::FieldError;
 const MAX_KEYS: usize = 50;
 
 fn view(row: ApiKeyRow) -> ApiKeyView {
-    let at = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let at = crate::server::db::rfc3339;
     ApiKeyView {
         id: row.id,
         name: row.name,

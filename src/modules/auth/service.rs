@@ -19,7 +19,7 @@ use super::{
         PasswordResetConfirm, PersonName, ProfileForm, SecurityEventView, SessionView, StepUp, UserView, device_name,
     },
 };
-use crate::server::{error::AppError, mail, state::AppState, storage};
+use crate::server::{db::{is_unique_violation, rfc3339}, error::AppError, mail, state::AppState, storage};
 
 /// OWASP's argon2id parameters: 19 MiB, 2 passes, 1 lane.
 pub const ARGON2_M_COST_KIB: u32 = 19_456;
@@ -123,10 +123,6 @@ const PASSWORD_RESET_TTL: Duration = Duration::minutes(30);
 /// Earlier passwords that cannot be used again (besides the current one).
 const PASSWORD_HISTORY: u32 = 4;
 
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
 /// Stores a new refresh-token session (in `family_id`, or a new family) and mints its tokens.
 async fn issue_session(
     state: &AppState,
@@ -175,10 +171,6 @@ pub(super) async fn record(
     };
     repo::insert_security_event(conn, event, Utc::now()).await?;
     Ok(())
-}
-
-fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
 pub(super) async fn user(conn: &mut MySqlConnection, id: Uuid) -> Result<UserRow, AppError> {

@@ -20,7 +20,7 @@ use crate::server::{
     error::AppError,
     mail,
     state::AppState,
-    tenant::{MemberRole, Tenant, row_permissions},
+    tenant::{MemberRole, Tenant, role_permissions, row_permissions},
 };
 
 /// Emailed invitations work this long.
@@ -42,16 +42,7 @@ fn member_view(row: MemberRow) -> MemberView {
 }
 
 fn invitation_role(row: &InvitationRow) -> (MemberRole, PermissionSet) {
-    let membership = repo::MembershipRow {
-        workspace_id: row.workspace_id,
-        user_id: Uuid::nil(),
-        role: row.role.clone(),
-        custom_role_id: row.custom_role_id,
-        custom_role_name: row.custom_role_name.clone(),
-        custom_permissions: row.custom_permissions.clone(),
-        last_active_at: None,
-    };
-    row_permissions(&membership)
+    role_permissions(&row.role, row.custom_role_id, row.custom_role_name.as_deref(), row.custom_permissions.as_deref())
 }
 
 fn status(row: &InvitationRow, now: DateTime<Utc>) -> &'static str {
@@ -150,7 +141,7 @@ pub async fn update_member(state: &AppState, tenant: &Tenant, user_id: Uuid, pat
     if old.code() != role.custom_id.map_or(role.column.to_owned(), |id| id.to_string()) {
         let who = user_name(&mut tx, tenant.user_id()).await?;
         let summary = format!("{who} changed {}'s role from {} to {}", target.name, old.name(), role.name);
-        log(&mut tx, tenant.workspace_id(), Some(tenant.user_id()), "member.role_changed", &summary).await?;
+        log(&mut tx, tenant.workspace_id(), Some((tenant.user_id(), &who)), "member.role_changed", &summary).await?;
     }
     let row = repo::find_member(&mut *tx, tenant.workspace_id(), user_id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
@@ -163,7 +154,7 @@ pub async fn remove_member(state: &AppState, tenant: &Tenant, user_id: Uuid) -> 
     let target = other_member(&mut tx, tenant, user_id, "remove").await?;
     repo::delete_member(&mut *tx, tenant.workspace_id(), user_id).await?;
     let who = user_name(&mut tx, tenant.user_id()).await?;
-    log(&mut tx, tenant.workspace_id(), Some(tenant.user_id()), "member.removed", &format!("{who} removed {}", target.name)).await?;
+    log(&mut tx, tenant.workspace_id(), Some((tenant.user_id(), &who)), "member.removed", &format!("{who} removed {}", target.name)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -226,7 +217,7 @@ pub async fn invite(state: &AppState, tenant: &Tenant, form: InviteForm) -> Resu
         let taken = repo::count_members(&mut *tx, ws).await? + repo::count_pending_email_invitations(&mut *tx, ws, now).await?;
         ensure_within(&mut tx, ws, "members", taken).await?;
     }
-    let (token, token_hash) = new_token();
+    let (token, token_hash) = session::new_refresh_token();
     let id = Uuid::now_v7();
     let kind = if email.is_some() { "email" } else { "link" };
     let new = repo::NewInvitation {
@@ -249,19 +240,15 @@ pub async fn invite(state: &AppState, tenant: &Tenant, form: InviteForm) -> Resu
             let workspace = repo::find_workspace(&mut *tx, ws).await?.ok_or(AppError::NotFound)?;
             mail::queue(&mut tx, emails::invitation(&who, &workspace.name, &role.name, email.as_str(), &url)).await?;
             let summary = format!("{who} invited {} as {}", email.as_str(), role.name);
-            log(&mut tx, ws, Some(tenant.user_id()), "member.invited", &summary).await?;
+            log(&mut tx, ws, Some((tenant.user_id(), &who)), "member.invited", &summary).await?;
         }
         None => {
-            log(&mut tx, ws, Some(tenant.user_id()), "join_link.created", &format!("{who} created a join link for {}", role.name)).await?;
+            log(&mut tx, ws, Some((tenant.user_id(), &who)), "join_link.created", &format!("{who} created a join link for {}", role.name)).await?;
         }
     }
     let row = repo::find_invitation(&mut *tx, ws, id).await?.ok_or(AppError::Internal)?;
     tx.commit().await?;
     Ok(InvitationCreated { invitation: invitation_view(row, now), url, token })
-}
-
-fn new_token() -> (String, [u8; 32]) {
-    session::new_refresh_token()
 }
 
 /// Pending invitations and join links (accepted and revoked ones are left out).
@@ -288,7 +275,7 @@ pub async fn resend(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<Invit
     }
     let (_, permissions) = invitation_role(&row);
     within(tenant, permissions)?;
-    let (token, token_hash) = new_token();
+    let (token, token_hash) = session::new_refresh_token();
     repo::renew_invitation(&mut *tx, ws, id, &token_hash, now + Duration::days(INVITATION_DAYS), now).await?;
     let who = user_name(&mut tx, tenant.user_id()).await?;
     let url = link(state, &token);
@@ -296,7 +283,7 @@ pub async fn resend(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<Invit
     let workspace = repo::find_workspace(&mut *tx, ws).await?.ok_or(AppError::NotFound)?;
     let (role, _) = invitation_role(&row);
     mail::queue(&mut tx, emails::invitation(&who, &workspace.name, &role.name(), &email, &url)).await?;
-    log(&mut tx, ws, Some(tenant.user_id()), "invitation.resent", &format!("{who} resent the invitation to {email}")).await?;
+    log(&mut tx, ws, Some((tenant.user_id(), &who)), "invitation.resent", &format!("{who} resent the invitation to {email}")).await?;
     let row = repo::find_invitation(&mut *tx, ws, id).await?.ok_or(AppError::Internal)?;
     tx.commit().await?;
     Ok(InvitationCreated { invitation: invitation_view(row, now), url, token })
@@ -313,7 +300,7 @@ pub async fn revoke(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<(), A
     }
     let who = user_name(&mut tx, tenant.user_id()).await?;
     let what = row.email.map_or_else(|| "a join link".to_owned(), |e| format!("the invitation to {e}"));
-    log(&mut tx, ws, Some(tenant.user_id()), "invitation.revoked", &format!("{who} revoked {what}")).await?;
+    log(&mut tx, ws, Some((tenant.user_id(), &who)), "invitation.revoked", &format!("{who} revoked {what}")).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -389,7 +376,7 @@ pub async fn accept(state: &AppState, caller: &CurrentUser, token: &str) -> Resu
         Some(name) if row.kind == "email" => format!("invited by {name}"),
         _ => "with a join link".into(),
     };
-    log(&mut tx, ws, Some(user.id), "member.joined", &format!("{} joined as {} ({via})", user.name, role.name())).await?;
+    log(&mut tx, ws, Some((user.id, &user.name)), "member.joined", &format!("{} joined as {} ({via})", user.name, role.name())).await?;
     tx.commit().await?;
     Ok(super::service::view(workspace, &role, permissions))
 }
@@ -467,7 +454,7 @@ pub async fn create_role(state: &AppState, tenant: &Tenant, form: RoleForm) -> R
     let id = Uuid::now_v7();
     repo::upsert_role(&mut *tx, ws, id, &name, description.as_deref().unwrap_or_default(), &permissions.to_codes(), Utc::now()).await?;
     let who = user_name(&mut tx, tenant.user_id()).await?;
-    log(&mut tx, ws, Some(tenant.user_id()), "role.created", &format!("{who} created the role {name}")).await?;
+    log(&mut tx, ws, Some((tenant.user_id(), &who)), "role.created", &format!("{who} created the role {name}")).await?;
     let row = repo::find_role(&mut *tx, ws, id).await?.ok_or(AppError::Internal)?;
     tx.commit().await?;
     Ok(role_view(row))
@@ -489,7 +476,7 @@ pub async fn update_role(state: &AppState, tenant: &Tenant, id: Uuid, form: Role
     }
     repo::upsert_role(&mut *tx, ws, id, &name, &description.unwrap_or(row.description), &permissions.to_codes(), Utc::now()).await?;
     let who = user_name(&mut tx, tenant.user_id()).await?;
-    log(&mut tx, ws, Some(tenant.user_id()), "role.updated", &format!("{who} changed the role {name}")).await?;
+    log(&mut tx, ws, Some((tenant.user_id(), &who)), "role.updated", &format!("{who} changed the role {name}")).await?;
     let row = repo::find_role(&mut *tx, ws, id).await?.ok_or(AppError::Internal)?;
     tx.commit().await?;
     Ok(role_view(row))
@@ -507,7 +494,7 @@ pub async fn delete_role(state: &AppState, tenant: &Tenant, id: Uuid) -> Result<
     }
     repo::delete_role(&mut *tx, ws, id).await?;
     let who = user_name(&mut tx, tenant.user_id()).await?;
-    log(&mut tx, ws, Some(tenant.user_id()), "role.deleted", &format!("{who} deleted the role {}", row.name)).await?;
+    log(&mut tx, ws, Some((tenant.user_id(), &who)), "role.deleted", &format!("{who} deleted the role {}", row.name)).await?;
     tx.commit().await?;
     Ok(())
 }

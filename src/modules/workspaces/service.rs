@@ -1,6 +1,6 @@
 //! Workspaces: create, read, settings, logo, goals, soft delete with restore and purge,
 //! ownership transfer, leaving, the app frame's data, and the activity log they all write.
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::MySqlConnection;
 use uuid::Uuid;
@@ -17,6 +17,7 @@ use crate::modules::auth::{
     types::{LANGUAGES, StepUp},
 };
 use crate::server::{
+    db::is_unique_violation,
     error::{AppError, FieldError},
     jobs::{self, JobContext, JobError, NewJob, Registry},
     state::AppState,
@@ -31,9 +32,7 @@ const MAX_OWNED: i64 = 20;
 pub const PURGE_JOB: &str = "workspaces.purge";
 const DEFAULT_BRAND_COLOR: &str = "#6366f1";
 
-pub fn at(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
+pub use crate::server::db::rfc3339 as at;
 
 pub fn media_url(key: Option<String>) -> Option<String> {
     key.map(|k| format!("/media/{k}"))
@@ -149,20 +148,13 @@ fn slug_taken() -> AppError {
     AppError::field("slug", "This address is taken. Choose another.")
 }
 
-fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
-}
-
 // ---- activity
 
-/// Appends to the workspace's activity log (in the caller's transaction).
-pub async fn log(conn: &mut MySqlConnection, workspace_id: Uuid, actor: Option<Uuid>, action: &str, summary: &str) -> Result<(), AppError> {
-    let name = match actor {
-        Some(id) => auth_repo::find_user_by_id(&mut *conn, id).await?.map(|u| u.name),
-        None => None,
-    };
-    let actor = actor.zip(name.as_deref());
-    repo::insert_activity(&mut *conn, workspace_id, actor, action, &summary.chars().take(500).collect::<String>(), Utc::now()).await?;
+/// Appends to the workspace's activity log (in the caller's transaction). `actor` is the id and
+/// the name as it is now: the log keeps the name even after the account is gone.
+pub async fn log(conn: &mut MySqlConnection, workspace_id: Uuid, actor: Option<(Uuid, &str)>, action: &str, summary: &str) -> Result<(), AppError> {
+    let summary: String = summary.chars().take(500).collect();
+    repo::insert_activity(&mut *conn, workspace_id, actor, action, &summary, Utc::now()).await?;
     Ok(())
 }
 
@@ -221,7 +213,7 @@ pub async fn create(state: &AppState, caller: &CurrentUser, form: NewWorkspaceFo
     repo::insert_workspace(&mut *tx, &row).await.map_err(|e| if is_unique_violation(&e) { slug_taken() } else { e.into() })?;
     repo::insert_member(&mut *tx, row.id, user.id, Role::Owner.as_str(), None, None, now).await?;
     repo::set_current_workspace(&mut *tx, user.id, row.id).await?;
-    log(&mut tx, row.id, Some(user.id), "workspace.created", &format!("{} created the workspace {}", user.name, row.name)).await?;
+    log(&mut tx, row.id, Some((user.id, &user.name)), "workspace.created", &format!("{} created the workspace {}", user.name, row.name)).await?;
     tx.commit().await?;
     Ok(view(row, &MemberRole::BuiltIn(Role::Owner), Role::Owner.permissions()))
 }
@@ -310,7 +302,7 @@ pub async fn update(state: &AppState, tenant: &Tenant, patch: WorkspacePatch) ->
     if !changed.is_empty() {
         repo::update_workspace(&mut *tx, &row, now).await.map_err(|e| if is_unique_violation(&e) { slug_taken() } else { e.into() })?;
         let who = user_name(&mut tx, tenant.user_id()).await?;
-        log(&mut tx, row.id, Some(tenant.user_id()), "workspace.updated", &format!("{who} changed the {}", changed.join(", "))).await?;
+        log(&mut tx, row.id, Some((tenant.user_id(), &who)), "workspace.updated", &format!("{who} changed the {}", changed.join(", "))).await?;
     }
     tx.commit().await?;
     Ok(view(row, tenant.role(), tenant.permissions()))
@@ -334,7 +326,7 @@ async fn replace_logo(state: &AppState, tenant: &Tenant, key: Option<String>) ->
     repo::set_logo(&mut *tx, row.id, key.as_deref(), Utc::now()).await?;
     let who = user_name(&mut tx, tenant.user_id()).await?;
     let what = if key.is_some() { "uploaded a new logo" } else { "removed the logo" };
-    log(&mut tx, row.id, Some(tenant.user_id()), "workspace.updated", &format!("{who} {what}")).await?;
+    log(&mut tx, row.id, Some((tenant.user_id(), &who)), "workspace.updated", &format!("{who} {what}")).await?;
     tx.commit().await?;
     let old = std::mem::replace(&mut row.logo_key, key);
     if let Some(old) = old {
@@ -358,7 +350,7 @@ pub async fn delete(state: &AppState, caller: &CurrentUser, tenant: &Tenant, for
     let now = Utc::now();
     let purge_after = now + Duration::days(RESTORE_DAYS);
     repo::set_deleted(&mut *tx, row.id, Some((now, purge_after)), now).await?;
-    log(&mut tx, row.id, Some(user.id), "workspace.deleted", &format!("{} deleted the workspace (restorable until {})", user.name, purge_after.format("%Y-%m-%d"))).await?;
+    log(&mut tx, row.id, Some((user.id, &user.name)), "workspace.deleted", &format!("{} deleted the workspace (restorable until {})", user.name, purge_after.format("%Y-%m-%d"))).await?;
     jobs::enqueue(&mut *tx, NewJob::new(PURGE_JOB, serde_json::json!(PurgeJob { workspace_id: row.id })).workspace(row.id).run_at(purge_after)).await?;
     tx.commit().await?;
     row.deleted_at = Some(now);
@@ -380,7 +372,7 @@ pub async fn restore(state: &AppState, caller: &CurrentUser, id: Uuid) -> Result
     }
     repo::set_deleted(&mut *tx, row.id, None, now).await?;
     let who = user_name(&mut tx, caller.user_id).await?;
-    log(&mut tx, row.id, Some(caller.user_id), "workspace.restored", &format!("{who} restored the workspace")).await?;
+    log(&mut tx, row.id, Some((caller.user_id, &who)), "workspace.restored", &format!("{who} restored the workspace")).await?;
     tx.commit().await?;
     row.deleted_at = None;
     row.purge_after = None;
@@ -434,7 +426,7 @@ pub async fn transfer(state: &AppState, caller: &CurrentUser, tenant: &Tenant, f
     repo::set_member_role(&mut *tx, ws, target.membership.user_id, Role::Owner.as_str(), None).await?;
     let now = Utc::now();
     repo::set_owner(&mut *tx, ws, target.membership.user_id, now).await?;
-    log(&mut tx, ws, Some(user.id), "ownership.transferred", &format!("{} made {} the owner", user.name, target.name)).await?;
+    log(&mut tx, ws, Some((user.id, &user.name)), "ownership.transferred", &format!("{} made {} the owner", user.name, target.name)).await?;
     tx.commit().await?;
     row.owner_id = target.membership.user_id;
     Ok(view(row, &MemberRole::BuiltIn(Role::Admin), Role::Admin.permissions()))
@@ -450,7 +442,7 @@ pub async fn leave(state: &AppState, tenant: &Tenant) -> Result<(), AppError> {
     if !repo::delete_member(&mut *tx, tenant.workspace_id(), tenant.user_id()).await? {
         return Err(AppError::NotFound);
     }
-    log(&mut tx, tenant.workspace_id(), Some(tenant.user_id()), "member.left", &format!("{who} left the workspace")).await?;
+    log(&mut tx, tenant.workspace_id(), Some((tenant.user_id(), &who)), "member.left", &format!("{who} left the workspace")).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -227,7 +227,7 @@ fn relative_when(seconds_ago: i64) -> Option<String> {
 }
 
 #[cfg(feature = "hydrate")]
-mod browser {
+pub(crate) mod browser {
     use std::time::Duration;
 
     use wasm_bindgen::{JsCast, JsValue};
@@ -270,6 +270,13 @@ mod browser {
 
     /// `PUT /api/v1/auth/me/avatar` with the file as the raw body; the session cookie goes along.
     pub async fn put_avatar(file: &web_sys::File) -> Result<UserView, String> {
+        let envelope: UserEnvelope = put_file("/api/v1/auth/me/avatar", file, "photo").await?;
+        Ok(envelope.user)
+    }
+
+    /// `PUT`s a chosen file as the raw body (with its type) to `url` and reads the JSON answer;
+    /// the session cookie goes along. Errors are the problem+json message, or one by status.
+    pub async fn put_file<T: serde::de::DeserializeOwned>(url: &str, file: &web_sys::File, what: &str) -> Result<T, String> {
         let window = web_sys::window().ok_or(NETWORK)?;
         let headers = web_sys::Headers::new().map_err(|_| NETWORK)?;
         let mime = file.type_();
@@ -280,7 +287,7 @@ mod browser {
         init.set_credentials(web_sys::RequestCredentials::SameOrigin);
         init.set_headers(&headers);
         init.set_body(file);
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init("/api/v1/auth/me/avatar", &init))
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
             .await
             .map_err(|_| NETWORK)?
             .dyn_into()
@@ -290,9 +297,7 @@ mod browser {
             Err(_) => String::new(),
         };
         if response.ok() {
-            serde_json::from_str::<UserEnvelope>(&body)
-                .map(|envelope| envelope.user)
-                .map_err(|_| "The photo was sent, but the answer was not understood. Reload the page.".to_owned())
+            serde_json::from_str(&body).map_err(|_| format!("The {what} was sent, but the answer was not understood. Reload the page."))
         } else {
             Err(super::problem_message(response.status(), &body))
         }

@@ -324,12 +324,10 @@ fn local_to_utc(local: &str) -> Option<String> {
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use wasm_bindgen::{JsCast, JsValue};
-    use web_sys::js_sys::{self, futures::JsFuture};
+    use wasm_bindgen::JsValue;
+    use web_sys::js_sys;
 
     use crate::modules::workspaces::types::WorkspaceView;
-
-    const NETWORK: &str = "Could not reach Mewayz. Check your connection and try again.";
 
     /// From the document's URL (the `Location` binding is not compiled in).
     pub fn host() -> Option<String> {
@@ -347,53 +345,9 @@ mod browser {
         date.to_iso_string().as_string()
     }
 
-    /// `PUT /api/v1/workspaces/{slug}/logo` with the file as the raw body; the session cookie
-    /// goes along.
+    /// `PUT /api/v1/workspaces/{slug}/logo` with the file as the raw body.
     pub async fn put_logo(slug: &str, file: &web_sys::File) -> Result<WorkspaceView, String> {
-        let window = web_sys::window().ok_or(NETWORK)?;
-        let headers = web_sys::Headers::new().map_err(|_| NETWORK)?;
-        let mime = file.type_();
-        headers.set("Content-Type", if mime.is_empty() { "application/octet-stream" } else { &mime }).map_err(|_| NETWORK)?;
-        headers.set("Accept", "application/json, application/problem+json").map_err(|_| NETWORK)?;
-        let init = web_sys::RequestInit::new();
-        init.set_method("PUT");
-        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-        init.set_headers(&headers);
-        init.set_body(file);
-        let url = format!("/api/v1/workspaces/{slug}/logo");
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-            .await
-            .map_err(|_| NETWORK)?
-            .dyn_into()
-            .map_err(|_| NETWORK)?;
-        let body = match response.text() {
-            Ok(promise) => JsFuture::from(promise).await.ok().and_then(|v| v.as_string()).unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if response.ok() {
-            serde_json::from_str(&body).map_err(|_| "The logo was sent, but the answer was not understood. Reload the page.".to_owned())
-        } else {
-            Err(problem_message(response.status(), &body))
-        }
-    }
-
-    /// The message of a problem+json answer (`errors[0].message`, else `detail`), or one by status.
-    fn problem_message(status: u16, body: &str) -> String {
-        let problem: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-        if let Some(message) = problem["errors"].get(0).and_then(|e| e["message"].as_str()) {
-            return message.to_owned();
-        }
-        if let Some(detail) = problem["detail"].as_str().filter(|d| !d.is_empty()) {
-            return detail.to_owned();
-        }
-        match status {
-            401 => "Your session has ended. Sign in again.".into(),
-            403 => "Only the owner and admins can change the logo.".into(),
-            413 => "This image is larger than 2 MB.".into(),
-            415 | 422 => "Choose a PNG, JPEG or WebP image.".into(),
-            429 => "Too many uploads. Wait a minute and try again.".into(),
-            _ => format!("The upload failed (error {status}). Try again."),
-        }
+        crate::modules::auth::ui::browser::put_file(&format!("/api/v1/workspaces/{slug}/logo"), file, "logo").await
     }
 }
 
