@@ -123,6 +123,7 @@ async fn each_role_can_do_exactly_what_the_permission_table_grants(pool: MySqlPo
 
     // (action, method, path under /api/v1/workspaces/{ws}, body, status when allowed, lowest role allowed)
     let t = &target.id;
+    let nil = uuid::Uuid::nil();
     let actions: Vec<(&str, Method, String, Option<Value>, u16, u8)> = vec![
         ("read workspace", Method::GET, String::new(), None, 200, 0),
         ("list members", Method::GET, "/members".into(), None, 200, 0),
@@ -135,6 +136,14 @@ async fn each_role_can_do_exactly_what_the_permission_table_grants(pool: MySqlPo
         ("read activity", Method::GET, "/activity".into(), None, 200, 2),
         ("delete workspace", Method::DELETE, String::new(), Some(json!({"confirm_name": "wrong"})), 422, 3),
         ("transfer", Method::POST, "/transfer".into(), Some(json!({"user_id": owner_id})), 422, 3),
+        ("upload a logo", Method::PUT, "/logo".into(), None, 422, 2),
+        ("remove the logo", Method::DELETE, "/logo".into(), None, 200, 2),
+        // Ids that match nothing: past the permission check the service answers 404.
+        ("remove a member", Method::DELETE, format!("/members/{nil}"), None, 404, 2),
+        ("resend an invitation", Method::POST, format!("/invitations/{nil}/resend"), None, 404, 2),
+        ("revoke an invitation", Method::DELETE, format!("/invitations/{nil}"), None, 404, 2),
+        ("change a custom role", Method::PATCH, format!("/roles/{nil}"), Some(json!({})), 404, 2),
+        ("delete a custom role", Method::DELETE, format!("/roles/{nil}"), None, 404, 2),
     ];
     let roles: [(&str, &Client, u8); 4] = [("owner", &app.client, 3), ("admin", &admin.client, 2), ("editor", &editor.client, 1), ("viewer", &viewer.client, 0)];
 
