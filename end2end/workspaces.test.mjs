@@ -70,8 +70,10 @@ test('wizard → goals in the menu → invite → accept elsewhere → viewer ca
   await guest.getByRole('button', { name: 'Create account' }).click();
   await guest.waitForURL(new RegExp(`/invite/${token}$`));
   await hydrated(guest);
+  const accept = guest.getByRole('button', { name: 'Accept invitation' });
+  await accept.waitFor();
   await screenshot(guest, 'invite-accept-phone');
-  await guest.getByRole('button', { name: 'Accept invitation' }).click();
+  await accept.click();
   await guest.waitForURL(new RegExp(`/w/${slug}$`));
 
   // The owner makes them a viewer.
