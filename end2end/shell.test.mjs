@@ -142,13 +142,17 @@ test('every page fits the viewport at phone and desktop width in both themes', a
       const page = await context.newPage();
       await signUpApi(page, ctx.server.origin);
       const ws = await createWorkspaceApi(page, ctx.server.origin);
-      const pages = ['/', '/signin', '/signup', '/forgot-password', '/app', '/app/crm', '/app/account', '/app/security', `/w/${ws.slug}/settings`, `/w/${ws.slug}/members`, `/w/${ws.slug}/activity`, '/onboarding'];
+      const bio = await (await page.request.post(`${ctx.server.origin}/api/v1/bio/pages`, {
+        data: { handle: `fit_${Date.now().toString(36)}`, title: 'Fit test' },
+        headers: { origin: ctx.server.origin, 'x-workspace-id': ws.slug },
+      })).json();
+      const pages = [`/w/${ws.slug}/bio`, `/w/${ws.slug}/bio/${bio.id}`, `/w/${ws.slug}/bio/${bio.id}/stats`, '/', '/signin', '/signup', '/forgot-password', '/app', '/app/crm', '/app/account', '/app/security', `/w/${ws.slug}/settings`, `/w/${ws.slug}/members`, `/w/${ws.slug}/activity`, '/onboarding'];
       for (const path of pages) {
         await page.goto(`${ctx.server.origin}${path}`);
         assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme);
         const width = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(width <= viewport.width, `${path} at ${label} scrolls sideways (${width}px)`);
-        const name = path === '/' ? 'landing' : path.slice(1).replace(`w/${ws.slug}`, 'workspace').replaceAll('/', '-');
+        const name = path === '/' ? 'landing' : path.slice(1).replace(`w/${ws.slug}`, 'workspace').replace(bio.id, 'page').replaceAll('/', '-');
         await page.screenshot({ path: `${artifacts}/${name}-${label}-${theme}.png` });
       }
       await context.close();

@@ -73,6 +73,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=crate::modules::workspaces::ui::SettingsPage/>
                     <Route path=path!("members") view=crate::modules::workspaces::ui::MembersPage/>
                     <Route path=path!("activity") view=crate::modules::workspaces::ui::ActivityPage/>
+                    <Route path=path!("bio") view=crate::modules::bio::ui::BioPagesPage/>
+                    <Route path=path!("bio/:page") view=crate::modules::bio::ui::BioEditorPage/>
+                    <Route path=path!("bio/:page/stats") view=crate::modules::bio::ui::BioStatsPage/>
                     <Route path=path!(":module") view=layout::ModulePage/>
                 </ParentRoute>
             </Routes>

@@ -21,6 +21,9 @@ use super::{error::AppError, health, state::AppState};
         (name = "workspaces", description = "Workspaces (the tenant), members and roles, invitations and join links, plans and the activity log. \
                                              Module endpoints act in the workspace named by the `X-Workspace-Id` header (id or slug), \
                                              else the API key's own, else the one the user last opened."),
+        (name = "bio", description = "Link in bio: pages of blocks (drafts, publish, unpublish, soft delete with restore), images, QR codes, \
+                                      cookie-free stats with CSV export, and email sign-ups. Public: `GET /@{handle}` (the published page), \
+                                      `GET /l/{block_id}` (a counted link click, 302) and `POST /@{handle}/subscribe` (the sign-up form)."),
         (name = "admin", description = "Platform administration: every account and workspace, with search and pagination, and plan changes. \
                                         Platform admins only (`mewayz admin grant <email>`); anyone else gets 404, API keys 403."),
     ),
@@ -54,6 +57,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(crate::modules::auth::rest::router())
         .merge(crate::modules::workspaces::rest::router())
         .merge(crate::modules::admin::rest::router())
+        .merge(crate::modules::bio::rest::router())
 }
 
 /// Every documented route, before it is split into the router and the document.

@@ -53,6 +53,7 @@ pub fn registry(config: &Config) -> anyhow::Result<Arc<Registry>> {
     let mailer = Arc::new(super::mail::Mailer::from_config(config)?);
     let registry = super::mail::register(Registry::new(), mailer);
     let registry = crate::modules::workspaces::service::register(registry, config.storage_dir.clone());
+    let registry = crate::modules::bio::service::register(registry);
     Ok(Arc::new(registry))
 }
 

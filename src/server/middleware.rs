@@ -85,11 +85,16 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
          connect-src 'self'; media-src 'self' https:; object-src 'none'; base-uri 'self'; \
          form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
     );
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        h.insert(header::CONTENT_SECURITY_POLICY, value);
+    // A handler may set a stricter or page-specific policy (the public bio pages do).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            h.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::X_FRAME_OPTIONS) {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     h.insert(
         HeaderName::from_static("permissions-policy"),

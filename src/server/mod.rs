@@ -2,6 +2,7 @@
 pub mod api;
 pub mod config;
 pub mod crypto;
+pub mod csv;
 pub mod db;
 pub mod error;
 pub mod health;

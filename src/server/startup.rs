@@ -80,6 +80,7 @@ impl Application {
                 limits.shrink();
             }
         });
+        let bio_events = tokio::spawn(state.bio.clone().run(state.pool.clone()));
         let registry = jobs::registry(&state.config)?;
         let workers = jobs::WorkerPool::start(state.pool.clone(), registry, jobs::WorkerOptions::from_config(&state.config));
         // Without TCP_NODELAY, streamed SSR chunks stall on Nagle + delayed ACK (~40 ms).
@@ -90,6 +91,8 @@ impl Application {
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, service).with_graceful_shutdown(shutdown).await.context("server error")?;
         upkeep.abort();
+        bio_events.abort();
+        state.bio.flush(&state.pool).await;
         tracing::info!("draining background jobs");
         workers.shutdown().await;
         // A handler stuck past the grace period must not keep the process alive.
@@ -116,6 +119,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .leptos_routes_with_context(state, pages, leptos_context(state.clone()), move || shell(leptos_options.clone()))
         .merge(api::router())
+        .merge(crate::modules::bio::public::router())
         .route("/metrics", get(health::metrics))
         .route("/sw.js", get(pwa::service_worker))
         .route("/media/{*key}", get(storage::serve))
@@ -124,10 +128,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             let page_fallback = page_fallback.clone();
             async move {
                 if uri.path().starts_with("/api/") {
-                    api::not_found().await.into_response()
-                } else {
-                    page_fallback(uri, state, req).await
+                    return api::not_found().await.into_response();
                 }
+                // Public bio pages: `/@{handle}` (a router parameter cannot share a segment with `@`).
+                if let Some(rest) = uri.path().strip_prefix("/@") {
+                    let State(state) = state;
+                    return crate::modules::bio::public::serve(state, rest, req).await.unwrap_or_else(|| StatusCode::NOT_FOUND.into_response());
+                }
+                page_fallback(uri, state, req).await
             }
         })
 }

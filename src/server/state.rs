@@ -15,6 +15,8 @@ pub struct AppState {
     /// Hash of the built WASM/JS/CSS; versions the service worker cache.
     pub build_id: Arc<str>,
     pub limits: Arc<RateLimits>,
+    /// The bio module's page cache and view/click buffer.
+    pub bio: Arc<crate::modules::bio::tracking::BioRuntime>,
 }
 
 impl AppState {
@@ -27,7 +29,7 @@ impl AppState {
             .build();
         let build_id = super::pwa::build_id(&config.site_root).into();
         let limits = Arc::new(RateLimits::from_config(&config));
-        Self { pool, config: Arc::new(config), leptos, build_id, limits }
+        Self { pool, config: Arc::new(config), leptos, build_id, limits, bio: Default::default() }
     }
 }
 

@@ -30,9 +30,9 @@ pub const IMAGE_MAX_BYTES: usize = 2 * 1024 * 1024;
 /// Avatars and logos are stored as this many pixels square.
 const IMAGE_SIZE: u32 = 256;
 
-/// Decodes a PNG, JPEG or WebP, crops it square to `IMAGE_SIZE` px and re-encodes it as WebP. Decoding
-/// to pixels and encoding anew drops EXIF and anything else the file carried.
-pub fn square_webp(bytes: &[u8], field: &str) -> Result<Vec<u8>, AppError> {
+/// Decodes an uploaded PNG, JPEG or WebP within safe limits. Decoding to pixels (and encoding
+/// anew) drops EXIF and anything else the file carried.
+fn decode(bytes: &[u8], field: &str) -> Result<image::DynamicImage, AppError> {
     use image::{ImageFormat, ImageReader, Limits};
     let unsupported = || AppError::field(field, "Upload a PNG, JPEG or WebP image.");
     if bytes.len() > IMAGE_MAX_BYTES {
@@ -49,13 +49,50 @@ pub fn square_webp(bytes: &[u8], field: &str) -> Result<Vec<u8>, AppError> {
     limits.max_image_height = Some(8000);
     limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
-    let image = reader.decode().map_err(|_| AppError::field(field, "This image could not be read. Try another file."))?;
-    let square = image.resize_to_fill(IMAGE_SIZE, IMAGE_SIZE, image::imageops::FilterType::Lanczos3).to_rgba8();
+    reader.decode().map_err(|_| AppError::field(field, "This image could not be read. Try another file."))
+}
+
+fn webp_lossless(image: &image::RgbaImage) -> Result<Vec<u8>, AppError> {
     let mut out = Vec::new();
     image::codecs::webp::WebPEncoder::new_lossless(&mut out)
-        .encode(&square, IMAGE_SIZE, IMAGE_SIZE, image::ExtendedColorType::Rgba8)
+        .encode(image, image.width(), image.height(), image::ExtendedColorType::Rgba8)
         .map_err(|e| anyhow::anyhow!("webp encode: {e}"))?;
     Ok(out)
+}
+
+/// Crops an uploaded image square to `IMAGE_SIZE` px and re-encodes it as WebP.
+pub fn square_webp(bytes: &[u8], field: &str) -> Result<Vec<u8>, AppError> {
+    let image = decode(bytes, field)?;
+    webp_lossless(&image.resize_to_fill(IMAGE_SIZE, IMAGE_SIZE, image::imageops::FilterType::Lanczos3).to_rgba8())
+}
+
+/// Scales an uploaded image down to fit `max` px on its longer side (never up) and re-encodes
+/// it: JPEG (quality 85) when it is opaque, lossless WebP when it has transparency. Returns the
+/// bytes and the file extension.
+pub fn fitted_image(bytes: &[u8], field: &str, max: u32) -> Result<(Vec<u8>, &'static str), AppError> {
+    let mut image = decode(bytes, field)?;
+    if image.width() > max || image.height() > max {
+        image = image.resize(max, max, image::imageops::FilterType::Lanczos3);
+    }
+    if image.color().has_alpha() && image.to_rgba8().pixels().any(|p| p.0[3] < 255) {
+        return Ok((webp_lossless(&image.to_rgba8())?, "webp"));
+    }
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&image.to_rgb8())
+        .map_err(|e| anyhow::anyhow!("jpeg encode: {e}"))?;
+    Ok((out, "jpg"))
+}
+
+/// Re-encodes an uploaded image with `fitted_image` (off the async executor) and stores it as
+/// `{folder}/{uuid}.{ext}`; returns the key.
+pub async fn put_fitted_image(dir: &str, folder: &str, bytes: Vec<u8>, field: &'static str, max: u32) -> Result<String, AppError> {
+    let (encoded, ext) = tokio::task::spawn_blocking(move || fitted_image(&bytes, field, max))
+        .await
+        .map_err(|e| anyhow::anyhow!("image task: {e}"))??;
+    let key = format!("{folder}/{}.{ext}", uuid::Uuid::now_v7());
+    put(dir, &key, &encoded).await?;
+    Ok(key)
 }
 
 /// Re-encodes an uploaded image (off the async executor) and stores it as

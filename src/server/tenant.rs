@@ -169,17 +169,22 @@ impl Tenant {
 }
 
 /// For module REST handlers: the workspace named by the `X-Workspace-Id` header (id or slug),
-/// else the API key's or the user's current one.
+/// else by a `workspace` query parameter, else the API key's or the user's current one.
 impl FromRequestParts<AppState> for Tenant {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let caller = CurrentUser::from_request_parts(parts, state).await?;
+        // Links and frames (downloads, previews) cannot send a header: `?workspace=` names it there.
+        let from_query = parts.uri.query().and_then(|q| {
+            q.split('&').find_map(|kv| kv.strip_prefix("workspace=")).filter(|v| v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        });
         let named = parts
             .headers
             .get(WORKSPACE_HEADER)
             .map(|v| v.to_str().map_err(|_| AppError::bad_request("X-Workspace-Id must be a workspace id or slug.")))
             .transpose()?
+            .or(from_query)
             .filter(|v| !v.trim().is_empty())
             .map_or(WorkspaceRef::Current, WorkspaceRef::parse);
         Tenant::resolve(state, &caller, named).await

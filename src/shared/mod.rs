@@ -1,3 +1,4 @@
 //! Compiled for both the server and the browser.
 pub mod error;
 pub mod ui;
+pub mod validate;

@@ -16,6 +16,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub pool: MySqlPool,
+    /// The running app's state (bio's event buffer, say).
+    pub state: AppState,
 }
 
 /// The production configuration, but: port 0, a known JWT key, one job worker, files in a
@@ -60,13 +62,14 @@ impl TestApp {
         }
         let app = Application::build_with(config, pool.clone(), extra).await.expect("app builds");
         let addr = app.addr();
+        let state = app.state().clone();
         tokio::spawn(app.serve(std::future::pending()));
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client builds");
-        Self { addr, client, pool }
+        Self { addr, client, pool, state }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -317,3 +320,49 @@ where
     }
     false
 }
+
+// ---- people and workspaces
+
+/// Another browser: a signed-up user with their own cookie jar.
+pub struct Person {
+    pub client: reqwest::Client,
+    pub id: String,
+}
+
+pub async fn send(app: &TestApp, client: &reqwest::Client, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> reqwest::Response {
+    let req = client.request(method, app.url(path)).header("origin", app.origin());
+    let req = match body {
+        Some(body) => req.json(&body),
+        None => req,
+    };
+    req.send().await.expect("request is sent")
+}
+
+pub async fn person(app: &TestApp, email: &str) -> Person {
+    let client = app.new_client();
+    app.sign_up_ok_in(&client, email).await;
+    let me: serde_json::Value = client.get(app.url("/api/v1/auth/me")).send().await.unwrap().json().await.unwrap();
+    Person { client, id: me["user"]["id"].as_str().unwrap().into() }
+}
+
+/// A new person joins workspace `ws` (by the owner's invitation in `app.client`) with `role`.
+pub async fn join(app: &TestApp, ws: &str, email: &str, role: &str) -> Person {
+    let p = person(app, email).await;
+    let res = app.post_json(&format!("/api/v1/workspaces/{ws}/invitations"), &json!({"email": email, "role": role})).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let created: serde_json::Value = res.json().await.unwrap();
+    let token = created["token"].as_str().unwrap();
+    let res = send(app, &p.client, reqwest::Method::POST, &format!("/api/v1/invitations/{token}/accept"), None).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    p
+}
+
+pub async fn set_plan(app: &TestApp, ws: &str, plan: &str) {
+    sqlx::query("update workspaces set plan_code = ? where id = ?")
+        .bind(plan)
+        .bind(uuid::Uuid::parse_str(ws).unwrap())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+

@@ -5,6 +5,7 @@ mod helpers;
 mod account;
 mod admin;
 mod auth;
+mod bio;
 mod keys;
 mod limits;
 mod mail;

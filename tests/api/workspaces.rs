@@ -1,53 +1,10 @@
 //! Workspaces: the tenant rule, roles and permissions, invitations and join links,
 //! ownership, soft delete and restore, plans, and API keys bound to a workspace.
-use reqwest::{Client, Method, Response};
+use reqwest::{Client, Method};
 use serde_json::{Value, json};
 use sqlx::MySqlPool;
 
-use crate::helpers::{TestApp, eventually, problem};
-
-/// Another browser: a signed-up user with their own cookie jar.
-struct Person {
-    client: Client,
-    id: String,
-}
-
-async fn send(app: &TestApp, client: &Client, method: Method, path: &str, body: Option<Value>) -> Response {
-    let req = client.request(method, app.url(path)).header("origin", app.origin());
-    let req = match body {
-        Some(body) => req.json(&body),
-        None => req,
-    };
-    req.send().await.expect("request is sent")
-}
-
-async fn person(app: &TestApp, email: &str) -> Person {
-    let client = app.new_client();
-    app.sign_up_ok_in(&client, email).await;
-    let me: Value = client.get(app.url("/api/v1/auth/me")).send().await.unwrap().json().await.unwrap();
-    Person { client, id: me["user"]["id"].as_str().unwrap().into() }
-}
-
-/// `who` joins workspace `ws` (by the owner's invitation in `app.client`) with `role`.
-async fn join(app: &TestApp, ws: &str, email: &str, role: &str) -> Person {
-    let p = person(app, email).await;
-    let res = app.post_json(&format!("/api/v1/workspaces/{ws}/invitations"), &json!({"email": email, "role": role})).await;
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let created: Value = res.json().await.unwrap();
-    let token = created["token"].as_str().unwrap();
-    let res = send(app, &p.client, Method::POST, &format!("/api/v1/invitations/{token}/accept"), None).await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    p
-}
-
-async fn set_plan(app: &TestApp, ws: &str, plan: &str) {
-    sqlx::query("update workspaces set plan_code = ? where id = ?")
-        .bind(plan)
-        .bind(uuid::Uuid::parse_str(ws).unwrap())
-        .execute(&app.pool)
-        .await
-        .unwrap();
-}
+use crate::helpers::{TestApp, eventually, join, person, problem, send, set_plan};
 
 async fn owner_with_workspace(app: &TestApp, name: &str) -> String {
     app.sign_up_ok("owner@example.com").await;

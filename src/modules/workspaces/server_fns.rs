@@ -13,7 +13,7 @@ use crate::modules::auth::types::Page;
 use crate::shared::error::AppError;
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use crate::modules::auth::{ClientInfo, CurrentUser, server_fns::ssr::caller};
     use crate::server::{error::AppError, state::AppState, tenant::{Tenant, WorkspaceRef}};
 

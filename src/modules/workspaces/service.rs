@@ -16,9 +16,11 @@ use crate::modules::auth::{
     service::begin_sensitive,
     types::{LANGUAGES, StepUp},
 };
+pub use crate::shared::validate::Checks;
+use crate::shared::validate::parse_color;
 use crate::server::{
     db::is_unique_violation,
-    error::{AppError, FieldError},
+    error::AppError,
     jobs::{self, JobContext, JobError, NewJob, Registry},
     state::AppState,
     storage,
@@ -67,20 +69,6 @@ pub fn view(row: WorkspaceRow, role: &MemberRole, permissions: PermissionSet) ->
 
 // ---- validation
 
-/// Collects field errors; `finish` answers 422 with all of them at once.
-#[derive(Default)]
-pub struct Checks(Vec<FieldError>);
-
-impl Checks {
-    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
-        result.map_err(|message| self.0.push(FieldError { field: field.into(), message })).ok()
-    }
-
-    pub fn finish(self) -> Result<(), AppError> {
-        if self.0.is_empty() { Ok(()) } else { Err(AppError::Validation { errors: self.0 }) }
-    }
-}
-
 pub fn parse_name(raw: &str) -> Result<String, String> {
     let name = raw.trim();
     match name.chars().count() {
@@ -106,15 +94,6 @@ pub fn parse_slug(raw: &str) -> Result<String, String> {
         return Err("This address is reserved. Choose another.".into());
     }
     Ok(slug)
-}
-
-fn parse_color(raw: &str) -> Result<String, String> {
-    let c = raw.trim().to_ascii_lowercase();
-    if c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(c)
-    } else {
-        Err("Use a colour like #6366f1.".into())
-    }
 }
 
 fn parse_currency(raw: &str) -> Result<String, String> {
@@ -536,8 +515,6 @@ mod tests {
 
     #[test]
     fn settings_fields_are_validated() {
-        assert_eq!(parse_color("#AABBCC"), Ok("#aabbcc".into()));
-        assert!(parse_color("red").is_err() && parse_color("#abcd").is_err());
         assert_eq!(parse_currency("eur"), Ok("EUR".into()));
         assert!(parse_currency("XYZ").is_err());
         assert!(parse_time_zone("Europe/Paris").is_ok() && parse_time_zone("Mars/Base").is_err());

@@ -1,6 +1,7 @@
 //! Shared UI components. Styling lives in `style/tailwind.css` as small component classes
 //! built from the design tokens, so markup stays readable and the CSS stays small.
 mod button;
+mod chart;
 mod dialog;
 mod feedback;
 mod field;
@@ -9,6 +10,7 @@ mod layout;
 mod theme;
 
 pub use button::{Button, ButtonVariant};
+pub use chart::{BarList, BarRow, LineChart, Series};
 pub use dialog::Dialog;
 pub use feedback::{EmptyState, Spinner, ToastHost, ToastKind, Toasts, provide_toasts, use_toasts};
 pub use field::TextField;

@@ -28,13 +28,13 @@ use crate::shared::error::AppError;
 use crate::shared::ui::{EmptyState, Icon, Spinner, ThemeToggle};
 
 /// The slug of the page's workspace (`/w/{slug}/…`).
-fn use_slug() -> Memo<String> {
+pub(crate) fn use_slug() -> Memo<String> {
     let params = use_params_map();
     Memo::new(move |_| params.with(|p| p.get("slug").unwrap_or_default()))
 }
 
 /// `/w/{slug}{path}`: a page of a workspace.
-fn workspace_href(slug: &str, path: &str) -> String {
+pub(crate) fn workspace_href(slug: &str, path: &str) -> String {
     format!("/w/{slug}{path}")
 }
 
@@ -64,12 +64,12 @@ fn use_publish_workspace() -> impl Fn(WorkspaceView) + Copy + 'static {
     }
 }
 
-fn loading_view() -> impl IntoView {
+pub(crate) fn loading_view() -> impl IntoView {
     view! { <div class="card-loading"><Spinner/></div> }
 }
 
 /// A list that could not load; a missing permission reads as such rather than as a failure.
-fn error_view(err: &AppError) -> impl IntoView {
+pub(crate) fn error_view(err: &AppError) -> impl IntoView {
     let message = match err {
         AppError::Forbidden => "You do not have access to this. Ask an admin of the workspace.".to_owned(),
         other => other.to_string(),
@@ -79,7 +79,7 @@ fn error_view(err: &AppError) -> impl IntoView {
 
 /// "23 Nov 2026, 15:04 UTC" (or just the date) from an RFC 3339 UTC time; the input unchanged
 /// if it is not one.
-fn when(at: &str, with_time: bool) -> String {
+pub(crate) fn when(at: &str, with_time: bool) -> String {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let part = |from: usize, to: usize| at.get(from..to).and_then(|p| p.parse::<usize>().ok());
     let (Some(year), Some(month), Some(day)) = (part(0, 4), part(5, 7), part(8, 10)) else { return at.to_owned() };
@@ -92,7 +92,7 @@ fn when(at: &str, with_time: bool) -> String {
 
 /// A point in time from the API, readable, with the machine value for assistive tech.
 #[component]
-fn Time(#[prop(into)] at: String, #[prop(optional)] date_only: bool) -> impl IntoView {
+pub(crate) fn Time(#[prop(into)] at: String, #[prop(optional)] date_only: bool) -> impl IntoView {
     let text = when(&at, !date_only);
     view! { <time datetime=at>{text}</time> }
 }
@@ -100,7 +100,7 @@ fn Time(#[prop(into)] at: String, #[prop(optional)] date_only: bool) -> impl Int
 /// Label, control, and the hint or error under it, wired for screen readers: the control
 /// passed as children must use `id` and `aria-describedby="{id}-desc"`.
 #[component]
-fn FieldShell(label: &'static str, id: String, hint: Option<String>, error: Signal<Option<String>>, children: Children) -> impl IntoView {
+pub(crate) fn FieldShell(label: &'static str, id: String, hint: Option<String>, error: Signal<Option<String>>, children: Children) -> impl IntoView {
     let described = format!("{id}-desc");
     view! {
         <div class="field">
@@ -116,7 +116,7 @@ fn FieldShell(label: &'static str, id: String, hint: Option<String>, error: Sign
 /// A labelled `<select>` styled like `TextField`. Disabled through an enclosing
 /// `<fieldset disabled>`, like every field of a read-only form.
 #[component]
-fn SelectField(
+pub(crate) fn SelectField(
     label: &'static str,
     name: &'static str,
     value: RwSignal<String>,
@@ -265,7 +265,7 @@ fn GoalPicker(
 /// A titled card that is a landmark region named by its title, so each card's controls can be
 /// told apart ("Save" in General vs in Goals).
 #[component]
-fn Panel(id: &'static str, #[prop(into)] title: String, #[prop(optional)] danger: bool, children: Children) -> impl IntoView {
+pub(crate) fn Panel(id: &'static str, #[prop(into)] title: String, #[prop(optional)] danger: bool, children: Children) -> impl IntoView {
     let (heading, labelled_by) = (format!("{id}-title"), format!("{id}-title"));
     view! {
         <section id=id class=if danger { "card stack panel danger-zone" } else { "card stack panel" } aria-labelledby=labelled_by>
@@ -293,7 +293,7 @@ fn StandaloneFrame(#[prop(optional)] wide: bool, children: Children) -> impl Int
 }
 
 /// A full-card message for a page that cannot show its content.
-fn problem_view(icon: &'static str, title: &'static str, text: String) -> impl IntoView {
+pub(crate) fn problem_view(icon: &'static str, title: &'static str, text: String) -> impl IntoView {
     view! { <EmptyState icon=icon title=title text=text/> }
 }
 
@@ -310,7 +310,7 @@ fn page_host() -> Option<String> {
 }
 
 /// A `datetime-local` value, read in the browser's time zone, as an RFC 3339 UTC time.
-fn local_to_utc(local: &str) -> Option<String> {
+pub(crate) fn local_to_utc(local: &str) -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
         browser::local_to_utc(local)
