@@ -4,4 +4,5 @@ pub mod auth;
 pub mod bio;
 pub mod admin;
 pub mod catalog;
+pub mod crm;
 pub mod workspaces;

@@ -24,6 +24,11 @@ use super::{error::AppError, health, state::AppState};
         (name = "bio", description = "Link in bio: pages of blocks (drafts, publish, unpublish, soft delete with restore), images, QR codes, \
                                       cookie-free stats with CSV export, and email sign-ups. Public: `GET /@{handle}` (the published page), \
                                       `GET /l/{block_id}` (a counted link click, 302) and `POST /@{handle}/subscribe` (the sign-up form)."),
+        (name = "crm", description = "Contacts with custom fields, tags, consent and a timeline every module writes to; companies; saved \
+                                      segments (filter rules evaluated in SQL); bulk actions, soft delete with 30-day restore, CSV export. \
+                                      Lists take `q`, `tag`, `segment_id`, `filter` (JSON rules), `sort`, `limit` and `cursor` and answer \
+                                      `{items, total, next_cursor}`."),
+        (name = "jobs", description = "Background work the caller started (imports…): poll `GET /api/v1/jobs/{id}` for `{status, progress, errors}`."),
         (name = "admin", description = "Platform administration: every account and workspace, with search and pagination, and plan changes. \
                                         Platform admins only (`mewayz admin grant <email>`); anyone else gets 404, API keys 403."),
     ),
@@ -58,6 +63,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(crate::modules::workspaces::rest::router())
         .merge(crate::modules::admin::rest::router())
         .merge(crate::modules::bio::rest::router())
+        .merge(crate::modules::crm::rest::router())
+        .routes(routes!(super::jobs::get_job))
 }
 
 /// Every documented route, before it is split into the router and the document.

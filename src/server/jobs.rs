@@ -54,6 +54,7 @@ pub fn registry(config: &Config) -> anyhow::Result<Arc<Registry>> {
     let registry = super::mail::register(Registry::new(), mailer);
     let registry = crate::modules::workspaces::service::register(registry, config.storage_dir.clone());
     let registry = crate::modules::bio::service::register(registry);
+    let registry = crate::modules::crm::service::register(registry, config.storage_dir.clone());
     Ok(Arc::new(registry))
 }
 
@@ -181,6 +182,10 @@ pub struct JobStatus {
     /// counts and per-row errors.
     #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
+    /// The problems the handler reported (`result.errors`), e.g. an import's rows that could
+    /// not be used: `[{line, field, message}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<serde_json::Value>,
     /// The last failure. For logs and operators only: it can hold internal details (SQL errors,
     /// host names), so it is never serialised to clients.
     #[serde(skip)]
@@ -226,6 +231,7 @@ impl TryFrom<JobRow> for JobStatus {
             progress: non_negative(row.progress),
             attempts: non_negative(row.attempts),
             max_attempts: non_negative(row.max_attempts),
+            errors: result.as_ref().and_then(|r: &serde_json::Value| r.get("errors")).and_then(|e| e.as_array()).cloned().unwrap_or_default(),
             result,
             last_error: row.last_error,
             next_run_at: (status == JobState::Queued).then_some(row.available_at),
@@ -251,6 +257,19 @@ pub async fn get<'e, E: MySqlExecutor<'e>>(executor: E, id: Uuid) -> Result<JobS
         .fetch_one(executor)
         .await?;
     Ok(JobStatus::try_from(row)?)
+}
+
+/// `GET /api/v1/jobs/{id}`: a background job of the caller's workspace (an import…), to poll
+/// until `status` is `done` or `dead`.
+#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", params(("id" = Uuid, Path, description = "Job id")),
+    responses((status = 200, description = "The job", body = JobStatus), (status = 404, description = "No such job in this workspace")))]
+pub async fn get_job(
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
+    t: super::tenant::Tenant,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> super::error::ApiResult<JobStatus> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    Ok(super::error::ApiJson(get_in_workspace(&state.pool, t.workspace_id(), id).await?))
 }
 
 /// A workspace's job by id; another workspace's job (or a platform job) is `NotFound`.

@@ -20,6 +20,24 @@ use super::{
 
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The largest body a path takes: CSV imports get room for their file (plus the multipart
+/// framing); everything else the configured limit.
+pub fn body_limit_for(config: &Config, path: &str) -> usize {
+    use crate::modules::crm::import::{IMPORT_MAX_BYTES, IMPORT_PATH};
+    match path.strip_prefix(IMPORT_PATH) {
+        Some("" | "/preview") => config.body_limit_bytes.max(IMPORT_MAX_BYTES + 64 * 1024),
+        _ => config.body_limit_bytes,
+    }
+}
+
+/// Cuts off a body that grows past its path's limit, also when it came without a length
+/// (reading it then fails with 413).
+pub async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = body_limit_for(&state.config, req.uri().path());
+    let (parts, body) = req.into_parts();
+    next.run(Request::from_parts(parts, axum::body::Body::new(http_body_util::Limited::new(body, limit)))).await
+}
+
 /// Accept a caller's request id only when it is short and plain, so it is safe to log.
 fn incoming_request_id(headers: &HeaderMap) -> Option<String> {
     let id = headers.get(&X_REQUEST_ID)?.to_str().ok()?;
@@ -42,7 +60,7 @@ pub async fn request_context(State(state): State<AppState>, req: Request, next: 
         .and_then(|v| v.parse::<usize>().ok());
 
     let work = async move {
-        if declared_len.is_some_and(|len| len > state.config.body_limit_bytes) {
+        if declared_len.is_some_and(|len| len > body_limit_for(&state.config, req.uri().path())) {
             return AppError::PayloadTooLarge.into_response();
         }
         match AssertUnwindSafe(next.run(req)).catch_unwind().await {

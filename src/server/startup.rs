@@ -17,7 +17,7 @@ use leptos::nonce::Nonce;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::MySqlPool;
 use tokio::net::TcpListener;
-use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
+use tower_http::{compression::CompressionLayer, timeout::TimeoutLayer};
 
 use super::{api, config::Config, db, health, jobs, middleware, pwa, state::AppState, storage, telemetry};
 use crate::app::{App, shell};
@@ -144,7 +144,7 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
     router
         .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(from_fn_with_state(state.clone(), middleware::limit_body))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
         .layer(from_fn_with_state(state.clone(), crate::modules::auth::session::silent_refresh))
         .layer(from_fn_with_state(state.clone(), middleware::csrf))

@@ -11,6 +11,9 @@ use axum::{
 
 use super::{error::AppError, state::AppState};
 
+/// Files kept out of `/media` (an import's uploaded CSV): only server code reads them.
+pub const PRIVATE_FOLDER: &str = "private";
+
 fn valid_key(key: &str) -> bool {
     let mut parts = key.split('/');
     let (Some(folder), Some(file), None) = (parts.next(), parts.next(), parts.next()) else { return false };
@@ -137,6 +140,9 @@ pub async fn delete(dir: &str, key: &str) -> Result<(), AppError> {
 
 /// `GET /media/{*key}`. Keys are unique per upload, so the file can be cached forever.
 pub async fn serve(State(state): State<AppState>, Path(key): Path<String>) -> Result<Response, AppError> {
+    if key.split('/').next() == Some(PRIVATE_FOLDER) {
+        return Err(AppError::NotFound);
+    }
     let bytes = get(&state.config.storage_dir, &key).await?;
     let content_type = match key.rsplit('.').next() {
         Some("webp") => "image/webp",

@@ -29,6 +29,10 @@ impl Checks {
         !self.0.is_empty()
     }
 
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.0
+    }
+
     pub fn finish(self) -> Result<(), AppError> {
         if self.0.is_empty() { Ok(()) } else { Err(AppError::Validation { errors: self.0 }) }
     }

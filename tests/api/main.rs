@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod auth;
 mod bio;
+mod crm;
 mod keys;
 mod limits;
 mod mail;

@@ -19,7 +19,7 @@ use super::{
     tracking::Visit,
     types::{BlockKind, Theme},
 };
-use crate::modules::auth::types::Email;
+use crate::modules::{auth::types::Email, crm};
 use crate::server::{error::AppError, state::AppState};
 
 /// `/l/{block_id}`; `/@…` is served from the router's fallback (see `serve`), because the
@@ -170,6 +170,11 @@ async fn subscribe(state: AppState, handle: &str, req: Request) -> Result<Respon
     });
     let Some(block) = block else { return Ok(not_found_page()) };
     let Ok(email) = Email::parse(&form.email) else { return Ok(back("invalid")) };
-    repo::upsert_lead(&state.pool, doc.workspace_id, doc.page_id, Some(block.id), email.as_str(), now).await?;
+    // The lead and the CRM contact (tagged with the page's handle, consent recorded) land together.
+    let mut tx = state.pool.begin().await?;
+    repo::upsert_lead(&mut *tx, doc.workspace_id, doc.page_id, Some(block.id), email.as_str(), now).await?;
+    let source = format!("bio:@{handle}");
+    crm::service::capture_signup(&mut tx, doc.workspace_id, email.as_str(), &source, &[format!("bio-{handle}")], true).await?;
+    tx.commit().await?;
     Ok(back("ok"))
 }

@@ -1,0 +1,41 @@
+-- A workspace's people. `email` is the primary address (unique per workspace, deleted rows
+-- included, so an import or a sign-up finds the person again); more addresses and phone
+-- numbers sit in JSON arrays. `custom` holds the values of the workspace's custom fields by key.
+-- `search_text` is the lowercased name, addresses, phone and company the list search scans.
+create table crm_contacts (
+    workspace_id binary(16) not null,
+    id binary(16) not null,
+    first_name varchar(100) not null default '',
+    last_name varchar(100) not null default '',
+    email varchar(254) null,
+    phone varchar(40) null,
+    emails text not null,
+    phones text not null,
+    company_id binary(16) null,
+    job_title varchar(120) not null default '',
+    address_line varchar(200) not null default '',
+    city varchar(100) not null default '',
+    region varchar(100) not null default '',
+    postal_code varchar(20) not null default '',
+    country varchar(2) not null default '',
+    notes text not null,
+    owner_id binary(16) null,
+    source varchar(60) not null default 'manual',
+    custom text not null,
+    consent_status varchar(16) not null default 'none',
+    consent_at datetime(6) null,
+    consent_source varchar(200) null,
+    search_text varchar(1000) not null default '',
+    sort_name varchar(201) not null default '',
+    deleted_at datetime(6) null,
+    purge_after datetime(6) null,
+    created_at datetime(6) not null,
+    updated_at datetime(6) not null,
+    primary key (workspace_id, id),
+    unique key crm_contacts_email_key (workspace_id, email),
+    key crm_contacts_created_idx (workspace_id, created_at, id),
+    key crm_contacts_updated_idx (workspace_id, updated_at, id),
+    key crm_contacts_name_idx (workspace_id, sort_name, id),
+    key crm_contacts_company_idx (workspace_id, company_id),
+    key crm_contacts_purge_idx (purge_after)
+) engine = innodb default charset = utf8mb4 collate = utf8mb4_unicode_ci;

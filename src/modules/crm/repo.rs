@@ -1,0 +1,924 @@
+//! The SQL of the CRM. Every query binds the workspace id: the tenant's, or for the public
+//! flows other modules run (a sign-up form, a checkout), the workspace of the published thing
+//! the visitor used. Lists and segments share one WHERE builder, `push_where`.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, MySql, MySqlExecutor, QueryBuilder};
+use uuid::Uuid;
+
+use super::types::{Consent, CustomFieldView, FieldKind, FieldType, Filter, Match, Op, Rule, SortKey, field_type, timestamp_bound};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ContactRow {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub emails: String,
+    pub phones: String,
+    pub company_id: Option<Uuid>,
+    pub company_name: Option<String>,
+    pub job_title: String,
+    pub address_line: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+    pub notes: String,
+    pub owner_id: Option<Uuid>,
+    pub source: String,
+    pub custom: String,
+    pub consent_status: String,
+    pub consent_at: Option<DateTime<Utc>>,
+    pub consent_source: Option<String>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const CONTACT_COLUMNS: &str = "c.id, c.first_name, c.last_name, c.email, c.phone, c.emails, c.phones, c.company_id, \
+     co.name as company_name, c.job_title, c.address_line, c.city, c.region, c.postal_code, c.country, c.notes, c.owner_id, \
+     c.source, c.custom, c.consent_status, c.consent_at, c.consent_source, c.deleted_at, c.created_at, c.updated_at";
+
+/// Contacts with their (live) company, for every read.
+const CONTACT_FROM: &str =
+    "from crm_contacts c left join crm_companies co on co.workspace_id = c.workspace_id and co.id = c.company_id and co.deleted_at is null";
+
+/// The stored fields of a contact, as the service computed them.
+#[derive(Debug, Clone)]
+pub struct ContactData {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub company_id: Option<Uuid>,
+    pub job_title: String,
+    pub address_line: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+    pub notes: String,
+    pub owner_id: Option<Uuid>,
+    pub source: String,
+    pub custom: serde_json::Map<String, serde_json::Value>,
+    pub consent_status: Consent,
+    pub consent_at: Option<DateTime<Utc>>,
+    pub consent_source: Option<String>,
+}
+
+impl ContactData {
+    pub fn from_row(row: &ContactRow) -> Self {
+        Self {
+            first_name: row.first_name.clone(),
+            last_name: row.last_name.clone(),
+            email: row.email.clone(),
+            phone: row.phone.clone(),
+            emails: serde_json::from_str(&row.emails).unwrap_or_default(),
+            phones: serde_json::from_str(&row.phones).unwrap_or_default(),
+            company_id: row.company_id,
+            job_title: row.job_title.clone(),
+            address_line: row.address_line.clone(),
+            city: row.city.clone(),
+            region: row.region.clone(),
+            postal_code: row.postal_code.clone(),
+            country: row.country.clone(),
+            notes: row.notes.clone(),
+            owner_id: row.owner_id,
+            source: row.source.clone(),
+            custom: serde_json::from_str(&row.custom).unwrap_or_default(),
+            consent_status: Consent::parse(&row.consent_status).unwrap_or_default(),
+            consent_at: row.consent_at,
+            consent_source: row.consent_source.clone(),
+        }
+    }
+
+    /// What the list search scans besides the company name: names, addresses, numbers, title
+    /// and city, lowercased.
+    fn search_text(&self) -> String {
+        let mut parts: Vec<&str> = vec![&self.first_name, &self.last_name];
+        parts.extend(self.email.as_deref());
+        parts.extend(self.phone.as_deref());
+        parts.extend(self.emails.iter().map(String::as_str));
+        parts.extend(self.phones.iter().map(String::as_str));
+        parts.push(&self.job_title);
+        parts.push(&self.city);
+        let text = parts.iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" ").to_lowercase();
+        text.chars().take(1000).collect()
+    }
+
+    fn sort_name(&self) -> String {
+        let name = format!("{} {}", self.last_name, self.first_name).trim().to_owned();
+        let name = if name.is_empty() { self.email.clone().unwrap_or_default() } else { name };
+        name.to_lowercase().chars().take(201).collect()
+    }
+}
+
+fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
+
+pub async fn insert_contact<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, d: &ContactData, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    insert_contacts(db, workspace_id, &[(id, d)], now).await
+}
+
+/// Inserts many contacts in one statement (imports send a few hundred at a time).
+pub async fn insert_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, rows: &[(Uuid, &ContactData)], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut qb = QueryBuilder::<MySql>::new(
+        "insert into crm_contacts (workspace_id, id, first_name, last_name, email, phone, emails, phones, company_id, job_title,
+             address_line, city, region, postal_code, country, notes, owner_id, source, custom, consent_status, consent_at,
+             consent_source, search_text, sort_name, created_at, updated_at) ",
+    );
+    qb.push_values(rows, |mut b, (id, d)| {
+        b.push_bind(workspace_id)
+            .push_bind(*id)
+            .push_bind(d.first_name.clone())
+            .push_bind(d.last_name.clone())
+            .push_bind(d.email.clone())
+            .push_bind(d.phone.clone())
+            .push_bind(json_list(&d.emails))
+            .push_bind(json_list(&d.phones))
+            .push_bind(d.company_id)
+            .push_bind(d.job_title.clone())
+            .push_bind(d.address_line.clone())
+            .push_bind(d.city.clone())
+            .push_bind(d.region.clone())
+            .push_bind(d.postal_code.clone())
+            .push_bind(d.country.clone())
+            .push_bind(d.notes.clone())
+            .push_bind(d.owner_id)
+            .push_bind(d.source.clone())
+            .push_bind(serde_json::Value::Object(d.custom.clone()).to_string())
+            .push_bind(d.consent_status.as_str())
+            .push_bind(d.consent_at)
+            .push_bind(d.consent_source.clone())
+            .push_bind(d.search_text())
+            .push_bind(d.sort_name())
+            .push_bind(now)
+            .push_bind(now);
+    });
+    qb.build().execute(db).await?;
+    Ok(())
+}
+
+pub async fn update_contact<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, d: &ContactData, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update crm_contacts set first_name = ?, last_name = ?, email = ?, phone = ?, emails = ?, phones = ?, company_id = ?,
+             job_title = ?, address_line = ?, city = ?, region = ?, postal_code = ?, country = ?, notes = ?, owner_id = ?,
+             custom = ?, consent_status = ?, consent_at = ?, consent_source = ?, search_text = ?, sort_name = ?, updated_at = ?
+         where workspace_id = ? and id = ?",
+    )
+    .bind(&d.first_name)
+    .bind(&d.last_name)
+    .bind(&d.email)
+    .bind(&d.phone)
+    .bind(json_list(&d.emails))
+    .bind(json_list(&d.phones))
+    .bind(d.company_id)
+    .bind(&d.job_title)
+    .bind(&d.address_line)
+    .bind(&d.city)
+    .bind(&d.region)
+    .bind(&d.postal_code)
+    .bind(&d.country)
+    .bind(&d.notes)
+    .bind(d.owner_id)
+    .bind(serde_json::Value::Object(d.custom.clone()).to_string())
+    .bind(d.consent_status.as_str())
+    .bind(d.consent_at)
+    .bind(&d.consent_source)
+    .bind(d.search_text())
+    .bind(d.sort_name())
+    .bind(now)
+    .bind(workspace_id)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A contact by id, deleted ones included (the caller decides what a deleted one means).
+pub async fn find_contact<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<Option<ContactRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {CONTACT_COLUMNS} {CONTACT_FROM} where c.workspace_id = ? and c.id = ?"))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// A contact by primary email (case-insensitive through the column's collation).
+pub async fn find_by_email<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, email: &str) -> Result<Option<ContactRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {CONTACT_COLUMNS} {CONTACT_FROM} where c.workspace_id = ? and c.email = ?"))
+        .bind(workspace_id)
+        .bind(email)
+        .fetch_optional(db)
+        .await
+}
+
+/// Contacts by id, in no particular order; ids of other workspaces are simply absent.
+pub async fn contacts_by_ids<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, ids: &[Uuid]) -> Result<Vec<ContactRow>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<MySql>::new(format!("select {CONTACT_COLUMNS} {CONTACT_FROM} where c.workspace_id = "));
+    qb.push_bind(workspace_id).push(" and c.id in (");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+    qb.build_query_as().fetch_all(db).await
+}
+
+pub async fn count_live_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from crm_contacts where workspace_id = ? and deleted_at is null")
+        .bind(workspace_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Marks contacts deleted (or restores them with `at = None`); returns how many changed.
+pub async fn set_deleted<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, ids: &[Uuid], at: Option<DateTime<Utc>>, purge_after: Option<DateTime<Utc>>) -> Result<u64, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut qb = QueryBuilder::<MySql>::new("update crm_contacts set deleted_at = ");
+    qb.push_bind(at).push(", purge_after = ").push_bind(purge_after).push(", updated_at = utc_timestamp(6) where workspace_id = ");
+    qb.push_bind(workspace_id);
+    qb.push(if at.is_some() { " and deleted_at is null" } else { " and deleted_at is not null" });
+    qb.push(" and id in (");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+    Ok(qb.build().execute(db).await?.rows_affected())
+}
+
+/// Removes contacts whose restore window has passed (their tags and timeline cascade).
+pub async fn purge_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("delete from crm_contacts where workspace_id = ? and deleted_at is not null and purge_after <= ?")
+        .bind(workspace_id)
+        .bind(now)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
+// ---- lists
+
+/// What a contact list asks for. `filters` are all applied (a segment's and an ad-hoc one).
+pub struct ListSpec<'a> {
+    pub words: Vec<String>,
+    pub tag: Option<String>,
+    pub filters: Vec<&'a Filter>,
+    pub custom: &'a [CustomFieldView],
+    pub deleted: bool,
+}
+
+/// `%…%` with the LIKE wildcards in the text escaped (backslash is the default escape).
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+fn push_text_op(qb: &mut QueryBuilder<'_, MySql>, expr: &str, op: Op, value: &str) {
+    qb.push(expr);
+    match op {
+        Op::Is => qb.push(" = ").push_bind(value.to_owned()),
+        Op::IsNot => qb.push(" <> ").push_bind(value.to_owned()),
+        Op::Contains => qb.push(" like ").push_bind(format!("%{}%", like_escape(value))),
+        Op::NotContains => qb.push(" not like ").push_bind(format!("%{}%", like_escape(value))),
+        Op::StartsWith => qb.push(" like ").push_bind(format!("{}%", like_escape(value))),
+        Op::IsEmpty => qb.push(" = ''"),
+        Op::IsNotEmpty => qb.push(" <> ''"),
+        // Refused by `check_rule`; never true if one slips through.
+        Op::Gt | Op::Lt => qb.push(" is null and 1 = 0"),
+    };
+}
+
+fn text_column(field: &str) -> &'static str {
+    match field {
+        "first_name" => "c.first_name",
+        "last_name" => "c.last_name",
+        "email" => "coalesce(c.email, '')",
+        "phone" => "coalesce(c.phone, '')",
+        "company" => "coalesce(co.name, '')",
+        "job_title" => "c.job_title",
+        "city" => "c.city",
+        "region" => "c.region",
+        "postal_code" => "c.postal_code",
+        "country" => "c.country",
+        _ => "c.source",
+    }
+}
+
+/// One rule as a SQL condition (in parentheses). Mirrors `types::rule_matches`.
+fn push_rule(qb: &mut QueryBuilder<'_, MySql>, rule: &Rule, custom: &[CustomFieldView]) {
+    let value = rule.value.trim();
+    qb.push("(");
+    match field_type(&rule.field, custom) {
+        Err(_) => {
+            qb.push("1 = 0");
+        }
+        Ok(FieldType::Text) => push_text_op(qb, text_column(&rule.field), rule.op, value),
+        Ok(FieldType::Consent) => {
+            qb.push(if rule.op == Op::Is { "c.consent_status = " } else { "c.consent_status <> " }).push_bind(value.to_owned());
+        }
+        Ok(FieldType::Tag) => {
+            qb.push(if rule.op == Op::Is { "exists" } else { "not exists" });
+            qb.push(
+                " (select 1 from crm_contact_tags ct join crm_tags tg on tg.workspace_id = ct.workspace_id and tg.id = ct.tag_id \
+                 where ct.workspace_id = c.workspace_id and ct.contact_id = c.id and tg.name = ",
+            )
+            .push_bind(value.to_owned())
+            .push(")");
+        }
+        Ok(FieldType::Timestamp) => {
+            let column = if rule.field == "created_at" { "c.created_at" } else { "c.updated_at" };
+            match (rule.op, timestamp_bound(value)) {
+                (Op::Gt, Some(bound)) => qb.push(column).push(" > ").push_bind(bound),
+                (Op::Lt, Some(bound)) => qb.push(column).push(" < ").push_bind(bound),
+                _ => qb.push("1 = 0"),
+            };
+        }
+        Ok(FieldType::Custom(f)) => {
+            let path = format!("$.\"{}\"", f.key);
+            // The value as text: null when the key is absent (cleared values are removed).
+            let raw = |qb: &mut QueryBuilder<'_, MySql>| {
+                // JSON functions answer in a binary collation; compare like the columns do.
+                qb.push("(json_unquote(json_extract(c.custom, ").push_bind(path.clone()).push(")) collate utf8mb4_unicode_ci)");
+            };
+            match (f.kind, rule.op) {
+                (FieldKind::Text | FieldKind::Select, op) => {
+                    qb.push("coalesce(");
+                    raw(qb);
+                    qb.push(", '')");
+                    push_text_op(qb, "", op, value);
+                }
+                (FieldKind::Checkbox, _) => {
+                    qb.push("coalesce(");
+                    raw(qb);
+                    qb.push(if value == "true" { ", '') = 'true'" } else { ", '') <> 'true'" });
+                }
+                (_, Op::IsEmpty) => {
+                    raw(qb);
+                    qb.push(" is null");
+                }
+                (_, Op::IsNotEmpty) => {
+                    raw(qb);
+                    qb.push(" is not null");
+                }
+                (FieldKind::Number, op) => {
+                    let n: f64 = value.parse().unwrap_or(f64::NAN);
+                    if op == Op::IsNot {
+                        raw(qb);
+                        qb.push(" is null or ");
+                    }
+                    qb.push("(");
+                    raw(qb);
+                    qb.push(" + 0)");
+                    qb.push(match op {
+                        Op::Is => " = ",
+                        Op::IsNot => " <> ",
+                        Op::Gt => " > ",
+                        _ => " < ",
+                    });
+                    qb.push_bind(n);
+                }
+                (FieldKind::Date, op) => {
+                    if op == Op::IsNot {
+                        raw(qb);
+                        qb.push(" is null or ");
+                    }
+                    raw(qb);
+                    qb.push(match op {
+                        Op::Is => " = ",
+                        Op::IsNot => " <> ",
+                        Op::Gt => " > ",
+                        _ => " < ",
+                    });
+                    qb.push_bind(value.to_owned());
+                }
+            }
+        }
+    }
+    qb.push(")");
+}
+
+fn push_filter(qb: &mut QueryBuilder<'_, MySql>, filter: &Filter, custom: &[CustomFieldView]) {
+    if filter.rules.is_empty() {
+        return;
+    }
+    qb.push(" and (");
+    for (i, rule) in filter.rules.iter().enumerate() {
+        if i > 0 {
+            qb.push(if filter.match_ == Match::All { " and " } else { " or " });
+        }
+        push_rule(qb, rule, custom);
+    }
+    qb.push(")");
+}
+
+/// `from … where …` of a contact list, scoped to the workspace.
+fn push_where(qb: &mut QueryBuilder<'_, MySql>, workspace_id: Uuid, spec: &ListSpec<'_>) {
+    qb.push(CONTACT_FROM).push(" where c.workspace_id = ").push_bind(workspace_id);
+    qb.push(if spec.deleted { " and c.deleted_at is not null" } else { " and c.deleted_at is null" });
+    for word in &spec.words {
+        let pattern = format!("%{}%", like_escape(word));
+        qb.push(" and (c.search_text like ").push_bind(pattern.clone()).push(" or co.name like ").push_bind(pattern).push(")");
+    }
+    if let Some(tag) = &spec.tag {
+        push_rule(qb.push(" and "), &Rule { field: "tag".into(), op: Op::Is, value: tag.clone() }, spec.custom);
+    }
+    for filter in &spec.filters {
+        push_filter(qb, filter, spec.custom);
+    }
+}
+
+pub async fn count_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, spec: &ListSpec<'_>) -> Result<i64, sqlx::Error> {
+    let mut qb = QueryBuilder::<MySql>::new("select count(*) ");
+    push_where(&mut qb, workspace_id, spec);
+    qb.build_query_scalar().fetch_one(db).await
+}
+
+/// Where a page of a list starts: the sort value and id of the last row of the page before.
+#[derive(Debug, Clone, PartialEq)]
+pub enum After {
+    Time(DateTime<Utc>, Uuid),
+    Text(String, Uuid),
+}
+
+/// A page of contacts in the sort's order, starting after `after`. Ties break on id.
+pub async fn list_contacts<'e>(
+    db: impl MySqlExecutor<'e>,
+    workspace_id: Uuid,
+    spec: &ListSpec<'_>,
+    sort: (SortKey, bool),
+    after: Option<&After>,
+    limit: u32,
+) -> Result<Vec<(ContactRow, String)>, sqlx::Error> {
+    let (key, desc) = sort;
+    let column = match key {
+        SortKey::Created => "c.created_at",
+        SortKey::Updated => "c.updated_at",
+        SortKey::Name => "c.sort_name",
+    };
+    let mut qb = QueryBuilder::<MySql>::new(format!("select {CONTACT_COLUMNS}, c.sort_name "));
+    push_where(&mut qb, workspace_id, spec);
+    let cmp = if desc { " < " } else { " > " };
+    match after {
+        Some(After::Time(at, id)) => {
+            qb.push(format!(" and ({column}{cmp}")).push_bind(*at);
+            qb.push(format!(" or ({column} = ")).push_bind(*at).push(format!(" and c.id{cmp}")).push_bind(*id).push("))");
+        }
+        Some(After::Text(text, id)) => {
+            qb.push(format!(" and ({column}{cmp}")).push_bind(text.clone());
+            qb.push(format!(" or ({column} = ")).push_bind(text.clone()).push(format!(" and c.id{cmp}")).push_bind(*id).push("))");
+        }
+        None => {}
+    }
+    let dir = if desc { "desc" } else { "asc" };
+    qb.push(format!(" order by {column} {dir}, c.id {dir} limit ")).push_bind(limit);
+    #[derive(FromRow)]
+    struct WithSort {
+        #[sqlx(flatten)]
+        row: ContactRow,
+        sort_name: String,
+    }
+    let rows: Vec<WithSort> = qb.build_query_as().fetch_all(db).await?;
+    Ok(rows.into_iter().map(|r| (r.row, r.sort_name)).collect())
+}
+
+// ---- tags
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TagRow {
+    pub id: Uuid,
+    pub name: String,
+    pub color: String,
+    pub contact_count: i64,
+}
+
+pub async fn list_tags<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid) -> Result<Vec<TagRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select t.id, t.name, t.color,
+                (select count(*) from crm_contact_tags ct join crm_contacts c on c.workspace_id = ct.workspace_id and c.id = ct.contact_id
+                  where ct.workspace_id = t.workspace_id and ct.tag_id = t.id and c.deleted_at is null) as contact_count
+         from crm_tags t where t.workspace_id = ? order by t.name",
+    )
+    .bind(workspace_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find_tag<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<Option<TagRow>, sqlx::Error> {
+    sqlx::query_as("select id, name, color, 0 as contact_count from crm_tags where workspace_id = ? and id = ?")
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The tags of these names, created when missing; returns their ids.
+pub async fn ensure_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, names: &[String], now: DateTime<Utc>) -> Result<Vec<Uuid>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        sqlx::query("insert ignore into crm_tags (workspace_id, id, name, color, created_at) values (?, ?, ?, '#6366f1', ?)")
+            .bind(workspace_id)
+            .bind(Uuid::now_v7())
+            .bind(name)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        let id: Uuid = sqlx::query_scalar("select id from crm_tags where workspace_id = ? and name = ?")
+            .bind(workspace_id)
+            .bind(name)
+            .fetch_one(&mut *conn)
+            .await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+pub async fn update_tag<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, name: &str, color: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("update crm_tags set name = ?, color = ? where workspace_id = ? and id = ?")
+        .bind(name)
+        .bind(color)
+        .bind(workspace_id)
+        .bind(id)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
+pub async fn delete_tag<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("delete from crm_tags where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(db).await?.rows_affected())
+}
+
+/// Replaces a contact's tags.
+pub async fn set_contact_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, contact_id: Uuid, tag_ids: &[Uuid], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from crm_contact_tags where workspace_id = ? and contact_id = ?")
+        .bind(workspace_id)
+        .bind(contact_id)
+        .execute(&mut *conn)
+        .await?;
+    tag_contacts(conn, workspace_id, &[contact_id], tag_ids, now).await?;
+    Ok(())
+}
+
+/// Puts every tag on every contact (existing pairs stay); returns the pairs added.
+pub async fn tag_contacts(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, contact_ids: &[Uuid], tag_ids: &[Uuid], now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    if contact_ids.is_empty() || tag_ids.is_empty() {
+        return Ok(0);
+    }
+    let pairs: Vec<(Uuid, Uuid)> = contact_ids.iter().flat_map(|c| tag_ids.iter().map(move |t| (*c, *t))).collect();
+    tag_pairs(conn, workspace_id, &pairs, now).await
+}
+
+/// Attaches `(contact, tag)` pairs (existing ones stay); returns the pairs added.
+pub async fn tag_pairs(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, pairs: &[(Uuid, Uuid)], now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    if pairs.is_empty() {
+        return Ok(0);
+    }
+    let mut qb = QueryBuilder::<MySql>::new("insert ignore into crm_contact_tags (workspace_id, contact_id, tag_id, created_at) ");
+    qb.push_values(pairs, |mut b, (c, t)| {
+        b.push_bind(workspace_id).push_bind(*c).push_bind(*t).push_bind(now);
+    });
+    Ok(qb.build().execute(&mut *conn).await?.rows_affected())
+}
+
+pub async fn untag_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, contact_ids: &[Uuid], tag_id: Uuid) -> Result<u64, sqlx::Error> {
+    if contact_ids.is_empty() {
+        return Ok(0);
+    }
+    let mut qb = QueryBuilder::<MySql>::new("delete from crm_contact_tags where workspace_id = ");
+    qb.push_bind(workspace_id).push(" and tag_id = ").push_bind(tag_id).push(" and contact_id in (");
+    let mut list = qb.separated(", ");
+    for id in contact_ids {
+        list.push_bind(*id);
+    }
+    qb.push(")");
+    Ok(qb.build().execute(db).await?.rows_affected())
+}
+
+/// The tag names of each contact, sorted.
+pub async fn tags_of<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, contact_ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<String>>, sqlx::Error> {
+    let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
+    if contact_ids.is_empty() {
+        return Ok(out);
+    }
+    let mut qb = QueryBuilder::<MySql>::new(
+        "select ct.contact_id, t.name from crm_contact_tags ct join crm_tags t on t.workspace_id = ct.workspace_id and t.id = ct.tag_id where ct.workspace_id = ",
+    );
+    qb.push_bind(workspace_id).push(" and ct.contact_id in (");
+    let mut list = qb.separated(", ");
+    for id in contact_ids {
+        list.push_bind(*id);
+    }
+    qb.push(") order by t.name");
+    let rows: Vec<(Uuid, String)> = qb.build_query_as().fetch_all(db).await?;
+    for (contact, name) in rows {
+        out.entry(contact).or_default().push(name);
+    }
+    Ok(out)
+}
+
+// ---- companies
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CompanyRow {
+    pub id: Uuid,
+    pub name: String,
+    pub domain: Option<String>,
+    pub phone: Option<String>,
+    pub notes: String,
+    pub contact_count: i64,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COMPANY_SELECT: &str = "select co.id, co.name, co.domain, co.phone, co.notes,
+        (select count(*) from crm_contacts c where c.workspace_id = co.workspace_id and c.company_id = co.id and c.deleted_at is null) as contact_count,
+        co.deleted_at, co.created_at, co.updated_at from crm_companies co";
+
+pub async fn list_companies<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, q: Option<&str>, deleted: bool) -> Result<Vec<CompanyRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::<MySql>::new(COMPANY_SELECT);
+    qb.push(" where co.workspace_id = ").push_bind(workspace_id);
+    qb.push(if deleted { " and co.deleted_at is not null" } else { " and co.deleted_at is null" });
+    if let Some(q) = q.filter(|q| !q.is_empty()) {
+        qb.push(" and (co.name like ").push_bind(format!("%{}%", like_escape(q))).push(" or co.domain like ").push_bind(format!("%{}%", like_escape(q))).push(")");
+    }
+    qb.push(" order by co.name limit 500");
+    qb.build_query_as().fetch_all(db).await
+}
+
+pub async fn find_company<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<Option<CompanyRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{COMPANY_SELECT} where co.workspace_id = ? and co.id = ?"))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn insert_company<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, name: &str, domain: Option<&str>, phone: Option<&str>, notes: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into crm_companies (workspace_id, id, name, domain, phone, notes, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(workspace_id)
+        .bind(id)
+        .bind(name)
+        .bind(domain)
+        .bind(phone)
+        .bind(notes)
+        .bind(now)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_company<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, name: &str, domain: Option<&str>, phone: Option<&str>, notes: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("update crm_companies set name = ?, domain = ?, phone = ?, notes = ?, updated_at = ? where workspace_id = ? and id = ?")
+        .bind(name)
+        .bind(domain)
+        .bind(phone)
+        .bind(notes)
+        .bind(now)
+        .bind(workspace_id)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_company_deleted<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, at: Option<DateTime<Utc>>) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("update crm_companies set deleted_at = ?, updated_at = utc_timestamp(6) where workspace_id = ? and id = ?")
+        .bind(at)
+        .bind(workspace_id)
+        .bind(id)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
+// ---- custom fields
+
+#[derive(Debug, Clone, FromRow)]
+pub struct FieldRow {
+    pub id: Uuid,
+    pub field_key: String,
+    pub label: String,
+    pub kind: String,
+    pub options: String,
+    pub position: i32,
+}
+
+pub async fn list_fields<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid) -> Result<Vec<FieldRow>, sqlx::Error> {
+    sqlx::query_as("select id, field_key, label, kind, options, position from crm_custom_fields where workspace_id = ? order by position, label")
+        .bind(workspace_id)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn insert_field<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, f: &CustomFieldView, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into crm_custom_fields (workspace_id, id, field_key, label, kind, options, position, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(workspace_id)
+    .bind(f.id)
+    .bind(&f.key)
+    .bind(&f.label)
+    .bind(f.kind.as_str())
+    .bind(json_list(&f.options))
+    .bind(f.position)
+    .bind(now)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn update_field<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, f: &CustomFieldView, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("update crm_custom_fields set label = ?, options = ?, position = ?, updated_at = ? where workspace_id = ? and id = ?")
+        .bind(&f.label)
+        .bind(json_list(&f.options))
+        .bind(f.position)
+        .bind(now)
+        .bind(workspace_id)
+        .bind(f.id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_field<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("delete from crm_custom_fields where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(db).await?.rows_affected())
+}
+
+/// Drops a deleted field's values from every contact.
+pub async fn remove_custom_key<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update crm_contacts set custom = json_remove(custom, ?) where workspace_id = ? and json_extract(custom, ?) is not null")
+        .bind(format!("$.\"{key}\""))
+        .bind(workspace_id)
+        .bind(format!("$.\"{key}\""))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+// ---- timeline
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ActivityRow {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub kind: String,
+    pub summary: String,
+    pub body: String,
+    pub data: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+pub struct NewActivityRow<'a> {
+    pub contact_id: Uuid,
+    pub kind: &'a str,
+    pub summary: &'a str,
+    pub body: &'a str,
+    pub data: &'a serde_json::Value,
+    pub actor_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+pub async fn insert_activity<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, a: &NewActivityRow<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    insert_activities(db, workspace_id, &[(id, a)], now).await
+}
+
+pub async fn insert_activities<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, rows: &[(Uuid, &NewActivityRow<'_>)], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut qb = QueryBuilder::<MySql>::new("insert into crm_activities (workspace_id, id, contact_id, kind, summary, body, data, actor_id, occurred_at, created_at) ");
+    qb.push_values(rows, |mut b, (id, a)| {
+        b.push_bind(workspace_id)
+            .push_bind(*id)
+            .push_bind(a.contact_id)
+            .push_bind(a.kind.to_owned())
+            .push_bind(a.summary.to_owned())
+            .push_bind(a.body.to_owned())
+            .push_bind(a.data.to_string())
+            .push_bind(a.actor_id)
+            .push_bind(a.occurred_at)
+            .push_bind(now);
+    });
+    qb.build().execute(db).await?;
+    Ok(())
+}
+
+/// Every primary email of the workspace with its contact (deleted ones too), for imports.
+pub async fn email_index<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid) -> Result<Vec<(String, Uuid)>, sqlx::Error> {
+    sqlx::query_as("select email, id from crm_contacts where workspace_id = ? and email is not null").bind(workspace_id).fetch_all(db).await
+}
+
+/// Live companies by name, for imports that name them.
+pub async fn company_index<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid) -> Result<Vec<(String, Uuid)>, sqlx::Error> {
+    sqlx::query_as("select name, id from crm_companies where workspace_id = ? and deleted_at is null").bind(workspace_id).fetch_all(db).await
+}
+
+/// A contact's timeline, newest first, after the cursor `(occurred_at, id)`.
+pub async fn list_activities<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, contact_id: Uuid, before: Option<(DateTime<Utc>, Uuid)>, limit: u32) -> Result<Vec<ActivityRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::<MySql>::new(
+        "select a.id, a.contact_id, a.kind, a.summary, a.body, a.data, a.actor_id, u.name as actor_name, a.occurred_at
+         from crm_activities a left join users u on u.id = a.actor_id where a.workspace_id = ",
+    );
+    qb.push_bind(workspace_id).push(" and a.contact_id = ").push_bind(contact_id);
+    if let Some((at, id)) = before {
+        qb.push(" and (a.occurred_at < ").push_bind(at).push(" or (a.occurred_at = ").push_bind(at).push(" and a.id < ").push_bind(id).push("))");
+    }
+    qb.push(" order by a.occurred_at desc, a.id desc limit ").push_bind(limit);
+    qb.build_query_as().fetch_all(db).await
+}
+
+pub async fn delete_activity<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, contact_id: Uuid, id: Uuid, kind: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("delete from crm_activities where workspace_id = ? and contact_id = ? and id = ? and kind = ?")
+        .bind(workspace_id)
+        .bind(contact_id)
+        .bind(id)
+        .bind(kind)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
+// ---- segments
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SegmentRow {
+    pub id: Uuid,
+    pub name: String,
+    pub filter: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn list_segments<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid) -> Result<Vec<SegmentRow>, sqlx::Error> {
+    sqlx::query_as("select id, name, filter, created_at, updated_at from crm_segments where workspace_id = ? order by name")
+        .bind(workspace_id)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn find_segment<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<Option<SegmentRow>, sqlx::Error> {
+    sqlx::query_as("select id, name, filter, created_at, updated_at from crm_segments where workspace_id = ? and id = ?")
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn insert_segment<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, name: &str, filter: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into crm_segments (workspace_id, id, name, filter, created_at, updated_at) values (?, ?, ?, ?, ?, ?)")
+        .bind(workspace_id)
+        .bind(id)
+        .bind(name)
+        .bind(filter)
+        .bind(now)
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_segment<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, name: &str, filter: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("update crm_segments set name = ?, filter = ?, updated_at = ? where workspace_id = ? and id = ?")
+        .bind(name)
+        .bind(filter)
+        .bind(now)
+        .bind(workspace_id)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_segment<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("delete from crm_segments where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(db).await?.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_escape("50%_off\\"), "50\\%\\_off\\\\");
+    }
+}
