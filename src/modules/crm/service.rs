@@ -149,6 +149,21 @@ pub fn parse_tags(raw: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// A PATCH field that can be cleared: absent keeps it, `null` or "" clears it, a value is
+/// parsed (an invalid one is a field error and leaves the slot as it was).
+fn set_optional(checks: &mut Checks, field: &str, value: &Option<Option<String>>, slot: &mut Option<String>, parse: fn(&str) -> Result<String, String>) {
+    match value {
+        None => {}
+        Some(None) => *slot = None,
+        Some(Some(v)) if v.trim().is_empty() => *slot = None,
+        Some(Some(v)) => {
+            if let Some(v) = checks.check(field, parse(v)) {
+                *slot = Some(v);
+            }
+        }
+    }
+}
+
 /// Applies an input to a contact's data (a new one starts from `ContactData::empty`); collects
 /// every field error. Returns the tags to set, when the input names them.
 pub(super) fn apply_input(d: &mut ContactData, input: &ContactInput, fields: &[CustomFieldView], checks: &mut Checks) -> Option<Vec<String>> {
@@ -172,18 +187,8 @@ pub(super) fn apply_input(d: &mut ContactData, input: &ContactInput, fields: &[C
             d.country = c;
         }
     }
-    match &input.email {
-        None => {}
-        Some(None) => d.email = None,
-        Some(Some(e)) if e.trim().is_empty() => d.email = None,
-        Some(Some(e)) => d.email = checks.check("email", parse_email(e)).or(d.email.take()),
-    }
-    match &input.phone {
-        None => {}
-        Some(None) => d.phone = None,
-        Some(Some(p)) if p.trim().is_empty() => d.phone = None,
-        Some(Some(p)) => d.phone = checks.check("phone", parse_phone(p)).or(d.phone.take()),
-    }
+    set_optional(checks, "email", &input.email, &mut d.email, parse_email);
+    set_optional(checks, "phone", &input.phone, &mut d.phone, parse_phone);
     if let Some(list) = &input.emails {
         let parsed: Result<Vec<String>, String> = list.iter().filter(|e| !e.trim().is_empty()).map(|e| parse_email(e)).collect();
         match parsed {
@@ -758,18 +763,8 @@ pub async fn save_company(state: &AppState, t: &Tenant, id: Option<Uuid>, input:
     if name.is_empty() {
         checks.fail("name", "Enter the company's name.");
     }
-    match &input.domain {
-        None => {}
-        Some(None) => domain = None,
-        Some(Some(d)) if d.trim().is_empty() => domain = None,
-        Some(Some(d)) => domain = checks.check("domain", parse_domain(d)),
-    }
-    match &input.phone {
-        None => {}
-        Some(None) => phone = None,
-        Some(Some(p)) if p.trim().is_empty() => phone = None,
-        Some(Some(p)) => phone = checks.check("phone", parse_phone(p)),
-    }
+    set_optional(&mut checks, "domain", &input.domain, &mut domain, parse_domain);
+    set_optional(&mut checks, "phone", &input.phone, &mut phone, parse_phone);
     if let Some(n) = &input.notes {
         notes = checks.check("notes", text("notes", n, 10_000)).unwrap_or_default();
     }
