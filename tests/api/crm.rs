@@ -600,3 +600,121 @@ async fn bad_imports_are_refused_and_nothing_is_half_imported(pool: MySqlPool) {
     let res = viewer.client.post(app.url("/api/v1/crm/contacts/import")).header("origin", app.origin()).header("x-workspace-id", &ws).multipart(upload(MESSY, &[])).send().await.unwrap();
     assert_eq!(res.status(), 403);
 }
+
+// ---- pipelines and deals
+
+async fn sales_pipeline(app: &TestApp) -> Value {
+    let res = app.post_json("/api/v1/crm/pipelines", &json!({"name": "Sales", "stages": [
+        {"name": "Lead", "probability": 10}, {"name": "Proposal", "probability": 50}, {"name": "Negotiation", "probability": 80}]})).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+async fn deal(app: &TestApp, body: Value) -> Value {
+    let res = app.post_json("/api/v1/crm/deals", &body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+#[sqlx::test]
+async fn deals_move_on_the_board_and_are_won_or_lost_with_a_reason(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    owner(&app).await;
+    let pipe = sales_pipeline(&app).await;
+    let stages: Vec<String> = pipe["stages"].as_array().unwrap().iter().map(id).collect();
+    let ada = create(&app, json!({"first_name": "Ada", "email": "ada@example.com"})).await;
+
+    let a = deal(&app, json!({"title": "Website", "value_minor": 500000, "currency": "eur", "pipeline_id": id(&pipe), "contact_id": id(&ada)})).await;
+    assert_eq!((a["stage_id"].as_str(), a["currency"].as_str(), a["status"].as_str(), a["contact_name"].as_str()), (Some(stages[0].as_str()), Some("EUR"), Some("open"), Some("Ada")));
+    let b = deal(&app, json!({"title": "Retainer", "value_minor": 120000, "currency": "EUR", "pipeline_id": id(&pipe)})).await;
+    let c = deal(&app, json!({"title": "Audit", "value_minor": 90000, "currency": "USD", "pipeline_id": id(&pipe), "stage_id": stages[1]})).await;
+
+    // Bad input: every error at once.
+    let body = problem(app.post_json("/api/v1/crm/deals", &json!({"title": "", "value_minor": -1, "currency": "euro", "pipeline_id": id(&pipe), "stage_id": id(&ada), "expected_close": "soon"})).await, 422).await;
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    for f in ["title", "value_minor", "currency", "stage_id", "expected_close"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+
+    // Drag "Retainer" above "Website", then "Website" into Proposal at the top.
+    let res = app.post_json(&format!("/api/v1/crm/deals/{}/move", id(&b)), &json!({"stage_id": stages[0], "position": 0})).await;
+    assert_eq!(res.status(), 200);
+    app.post_json(&format!("/api/v1/crm/deals/{}/move", id(&a)), &json!({"stage_id": stages[1], "position": 0})).await;
+    let board = get_json(&app, &format!("/api/v1/crm/pipelines/{}/board", id(&pipe))).await;
+    let titles = |col: usize| -> Vec<String> { board["columns"][col]["deals"].as_array().unwrap().iter().map(|d| d["title"].as_str().unwrap().to_owned()).collect() };
+    assert_eq!((titles(0), titles(1), titles(2)), (vec!["Retainer".to_owned()], vec!["Website".to_owned(), "Audit".to_owned()], vec![]));
+    assert_eq!(board["columns"][1]["totals"], json!({"EUR": 500000, "USD": 90000}));
+    let positions: Vec<i64> = board["columns"][1]["deals"].as_array().unwrap().iter().map(|d| d["position"].as_i64().unwrap()).collect();
+    assert_eq!(positions, [0, 1]);
+    problem(app.post_json(&format!("/api/v1/crm/deals/{}/move", id(&a)), &json!({"stage_id": id(&ada), "position": 0})).await, 422).await;
+
+    // Lost needs a reason; won and lost leave the board and land on the contact's timeline.
+    let path = format!("/api/v1/crm/deals/{}", id(&a));
+    problem(app.send_json(Method::PATCH, &path, &json!({"status": "lost"})).await, 422).await;
+    let lost: Value = app.send_json(Method::PATCH, &path, &json!({"status": "lost", "lost_reason": "Went with an agency"})).await.json().await.unwrap();
+    assert_eq!((lost["status"].as_str(), lost["lost_reason"].as_str(), lost["closed_at"].is_string()), (Some("lost"), Some("Went with an agency"), true));
+    let reopened: Value = app.send_json(Method::PATCH, &path, &json!({"status": "open"})).await.json().await.unwrap();
+    assert!(reopened["lost_reason"].is_null() && reopened["closed_at"].is_null());
+    app.send_json(Method::PATCH, &path, &json!({"status": "won"})).await;
+    assert_eq!(get_json(&app, "/api/v1/crm/deals?status=won").await.as_array().unwrap().len(), 1);
+    assert_eq!(get_json(&app, &format!("/api/v1/crm/pipelines/{}/board", id(&pipe))).await["columns"][1]["deals"].as_array().unwrap().len(), 1);
+    let timeline = get_json(&app, &format!("/api/v1/crm/contacts/{}/timeline", id(&ada))).await;
+    let kinds: Vec<&str> = timeline["items"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["deal_won", "deal_lost", "deal_created", "created"]);
+
+    // Stages: renaming keeps deals; removing a stage with deals is refused; pipelines delete with their deals.
+    let p = format!("/api/v1/crm/pipelines/{}", id(&pipe));
+    let res = app.send_json(Method::PATCH, &p, &json!({"stages": [{"id": stages[0], "name": "New lead"}, {"id": stages[1], "name": "Proposal"}]})).await;
+    assert_eq!(res.status(), 200, "the empty Negotiation stage can go");
+    problem(app.send_json(Method::PATCH, &p, &json!({"stages": [{"id": stages[1], "name": "Proposal"}]})).await, 422).await;
+    problem(app.send_json(Method::PATCH, &p, &json!({"stages": []})).await, 422).await;
+    problem(app.post_json("/api/v1/crm/pipelines", &json!({"name": "Sales", "stages": [{"name": "x"}]})).await, 422).await;
+    assert_eq!(get_json(&app, &p).await["stages"][0]["name"], "New lead");
+    assert_eq!(app.delete(&format!("/api/v1/crm/deals/{}", id(&c))).await.status(), 204);
+    assert_eq!(app.delete(&p).await.status(), 204);
+    assert_eq!(get_json(&app, "/api/v1/crm/deals").await.as_array().unwrap().len(), 0);
+}
+
+#[sqlx::test]
+async fn deals_and_pipelines_are_private_to_their_workspace(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    let ws = owner(&app).await;
+    let pipe = sales_pipeline(&app).await;
+    let stage = pipe["stages"][0]["id"].as_str().unwrap().to_owned();
+    let ada = create(&app, json!({"first_name": "Ada", "email": "ada@example.com"})).await;
+    let d = deal(&app, json!({"title": "Website", "value_minor": 1000, "currency": "USD", "pipeline_id": id(&pipe), "contact_id": id(&ada)})).await;
+    let intruder = person(&app, "intruder@example.com").await;
+    send(&app, &intruder.client, Method::POST, "/api/v1/workspaces", Some(json!({"name": "Intruder"}))).await;
+    let p = format!("/api/v1/crm/pipelines/{}", id(&pipe));
+    let dp = format!("/api/v1/crm/deals/{}", id(&d));
+    for (method, path, body) in [
+        (Method::GET, p.clone(), None),
+        (Method::GET, format!("{p}/board"), None),
+        (Method::PATCH, p.clone(), Some(json!({"name": "Mine"}))),
+        (Method::DELETE, p.clone(), None),
+        (Method::GET, dp.clone(), None),
+        (Method::PATCH, dp.clone(), Some(json!({"title": "Mine"}))),
+        (Method::POST, format!("{dp}/move"), Some(json!({"stage_id": stage, "position": 0}))),
+        (Method::DELETE, dp.clone(), None),
+    ] {
+        assert_eq!(send(&app, &intruder.client, method.clone(), &path, body).await.status(), 404, "{method} {path}");
+    }
+    // Their deal cannot go into my pipeline or point at my contact.
+    let res = send(&app, &intruder.client, Method::POST, "/api/v1/crm/deals", Some(json!({"title": "x", "currency": "USD", "pipeline_id": id(&pipe)}))).await;
+    assert_eq!(res.status(), 422);
+    let theirs: Value = send(&app, &intruder.client, Method::POST, "/api/v1/crm/pipelines", Some(json!({"name": "Sales", "stages": [{"name": "A"}]}))).await.json().await.unwrap();
+    let res = send(&app, &intruder.client, Method::POST, "/api/v1/crm/deals", Some(json!({"title": "x", "currency": "USD", "pipeline_id": id(&theirs), "contact_id": id(&ada)}))).await;
+    assert_eq!(res.status(), 422);
+    let listed: Value = send(&app, &intruder.client, Method::GET, "/api/v1/crm/deals", None).await.json().await.unwrap();
+    assert_eq!(listed, json!([]));
+    assert_eq!(get_json(&app, &dp).await["title"], "Website");
+
+    // A viewer reads the board but cannot move or change deals.
+    crate::helpers::set_plan(&app, &ws, "pro").await;
+    let viewer = join(&app, &ws, "viewer@example.com", "viewer").await;
+    let h = |req: reqwest::RequestBuilder| req.header("x-workspace-id", &ws).header("origin", app.origin());
+    assert_eq!(h(viewer.client.get(app.url(&format!("{p}/board")))).send().await.unwrap().status(), 200);
+    assert_eq!(h(viewer.client.post(app.url(&format!("{dp}/move")))).json(&json!({"stage_id": stage, "position": 0})).send().await.unwrap().status(), 403);
+    assert_eq!(h(viewer.client.patch(app.url(&dp))).json(&json!({"status": "won"})).send().await.unwrap().status(), 403);
+    assert_eq!(h(viewer.client.post(app.url("/api/v1/crm/pipelines"))).json(&json!({"name": "V", "stages": [{"name": "A"}]})).send().await.unwrap().status(), 403);
+}

@@ -5,6 +5,8 @@ pub mod types;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
+pub mod deals;
+#[cfg(feature = "ssr")]
 pub mod import;
 #[cfg(feature = "ssr")]
 pub mod repo;

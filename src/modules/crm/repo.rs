@@ -913,6 +913,213 @@ pub async fn delete_segment<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, 
     Ok(sqlx::query("delete from crm_segments where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(db).await?.rows_affected())
 }
 
+// ---- pipelines and deals
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PipelineRow {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct StageRow {
+    pub id: Uuid,
+    pub pipeline_id: Uuid,
+    pub name: String,
+    pub position: i32,
+    pub probability: u8,
+}
+
+pub async fn list_pipelines<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid) -> Result<Vec<PipelineRow>, sqlx::Error> {
+    sqlx::query_as("select id, name, created_at, updated_at from crm_pipelines where workspace_id = ? order by position, name")
+        .bind(workspace_id)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn find_pipeline<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<Option<PipelineRow>, sqlx::Error> {
+    sqlx::query_as("select id, name, created_at, updated_at from crm_pipelines where workspace_id = ? and id = ?")
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn list_stages<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid) -> Result<Vec<StageRow>, sqlx::Error> {
+    sqlx::query_as("select id, pipeline_id, name, position, probability from crm_stages where workspace_id = ? order by pipeline_id, position")
+        .bind(workspace_id)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn insert_pipeline<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, name: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into crm_pipelines (workspace_id, id, name, position, created_at, updated_at)
+         select ?, ?, ?, coalesce(max(p.position), 0) + 1, ?, ? from crm_pipelines p where p.workspace_id = ?",
+    )
+    .bind(workspace_id)
+    .bind(id)
+    .bind(name)
+    .bind(now)
+    .bind(now)
+    .bind(workspace_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn rename_pipeline<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, name: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("update crm_pipelines set name = ?, updated_at = ? where workspace_id = ? and id = ?")
+        .bind(name)
+        .bind(now)
+        .bind(workspace_id)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_pipeline<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("delete from crm_pipelines where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(db).await?.rows_affected())
+}
+
+pub async fn upsert_stage<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, stage: &StageRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into crm_stages (workspace_id, id, pipeline_id, name, position, probability) values (?, ?, ?, ?, ?, ?)
+         on duplicate key update name = values(name), position = values(position), probability = values(probability)",
+    )
+    .bind(workspace_id)
+    .bind(stage.id)
+    .bind(stage.pipeline_id)
+    .bind(&stage.name)
+    .bind(stage.position)
+    .bind(stage.probability)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_stage<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("delete from crm_stages where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(db).await?.rows_affected())
+}
+
+pub async fn count_stage_deals<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, stage_id: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from crm_deals where workspace_id = ? and stage_id = ?").bind(workspace_id).bind(stage_id).fetch_one(db).await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DealRow {
+    pub id: Uuid,
+    pub pipeline_id: Uuid,
+    pub stage_id: Uuid,
+    pub position: i32,
+    pub title: String,
+    pub value_minor: i64,
+    pub currency: String,
+    pub contact_id: Option<Uuid>,
+    pub contact_first: Option<String>,
+    pub contact_last: Option<String>,
+    pub contact_email: Option<String>,
+    pub company_id: Option<Uuid>,
+    pub company_name: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub expected_close: Option<chrono::NaiveDate>,
+    pub status: String,
+    pub lost_reason: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const DEAL_SELECT: &str = "select d.id, d.pipeline_id, d.stage_id, d.position, d.title, d.value_minor, d.currency, d.contact_id,
+        c.first_name as contact_first, c.last_name as contact_last, c.email as contact_email, d.company_id, co.name as company_name,
+        d.owner_id, d.expected_close, d.status, d.lost_reason, d.closed_at, d.created_at, d.updated_at
+     from crm_deals d
+     left join crm_contacts c on c.workspace_id = d.workspace_id and c.id = d.contact_id and c.deleted_at is null
+     left join crm_companies co on co.workspace_id = d.workspace_id and co.id = d.company_id and co.deleted_at is null";
+
+pub async fn list_deals<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, pipeline_id: Option<Uuid>, status: Option<&str>, contact_id: Option<Uuid>) -> Result<Vec<DealRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::<MySql>::new(DEAL_SELECT);
+    qb.push(" where d.workspace_id = ").push_bind(workspace_id);
+    if let Some(p) = pipeline_id {
+        qb.push(" and d.pipeline_id = ").push_bind(p);
+    }
+    if let Some(s) = status {
+        qb.push(" and d.status = ").push_bind(s.to_owned());
+    }
+    if let Some(c) = contact_id {
+        qb.push(" and d.contact_id = ").push_bind(c);
+    }
+    qb.push(" order by d.pipeline_id, d.stage_id, d.position, d.id limit 5000");
+    qb.build_query_as().fetch_all(db).await
+}
+
+pub async fn find_deal<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<Option<DealRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{DEAL_SELECT} where d.workspace_id = ? and d.id = ?"))
+        .bind(workspace_id)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn save_deal<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, d: &DealRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into crm_deals (workspace_id, id, pipeline_id, stage_id, position, title, value_minor, currency, contact_id, company_id,
+             owner_id, expected_close, status, lost_reason, closed_at, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         on duplicate key update pipeline_id = values(pipeline_id), stage_id = values(stage_id), position = values(position),
+             title = values(title), value_minor = values(value_minor), currency = values(currency), contact_id = values(contact_id),
+             company_id = values(company_id), owner_id = values(owner_id), expected_close = values(expected_close),
+             status = values(status), lost_reason = values(lost_reason), closed_at = values(closed_at), updated_at = values(updated_at)",
+    )
+    .bind(workspace_id)
+    .bind(d.id)
+    .bind(d.pipeline_id)
+    .bind(d.stage_id)
+    .bind(d.position)
+    .bind(&d.title)
+    .bind(d.value_minor)
+    .bind(&d.currency)
+    .bind(d.contact_id)
+    .bind(d.company_id)
+    .bind(d.owner_id)
+    .bind(d.expected_close)
+    .bind(&d.status)
+    .bind(&d.lost_reason)
+    .bind(d.closed_at)
+    .bind(d.created_at)
+    .bind(d.updated_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_deal<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("delete from crm_deals where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(db).await?.rows_affected())
+}
+
+/// The ids of a stage's deals in board order, for renumbering after a move.
+pub async fn stage_deal_ids<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, stage_id: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("select id from crm_deals where workspace_id = ? and stage_id = ? order by position, id for update")
+        .bind(workspace_id)
+        .bind(stage_id)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn set_deal_place<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, stage_id: Uuid, position: i32) -> Result<(), sqlx::Error> {
+    sqlx::query("update crm_deals set stage_id = ?, position = ? where workspace_id = ? and id = ?")
+        .bind(stage_id)
+        .bind(position)
+        .bind(workspace_id)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
+    deals,
     import::{self, IMPORT_MAX_BYTES, ImportPreview, OnDuplicate},
     service,
     types::*,
@@ -46,6 +47,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_field, delete_field))
         .routes(routes!(list_segments, create_segment))
         .routes(routes!(get_segment, update_segment, delete_segment))
+        .routes(routes!(list_pipelines, create_pipeline))
+        .routes(routes!(get_pipeline, update_pipeline, delete_pipeline))
+        .routes(routes!(pipeline_board))
+        .routes(routes!(list_deals, create_deal))
+        .routes(routes!(get_deal, update_deal, delete_deal))
+        .routes(routes!(move_deal))
 }
 
 /// A malformed id names nothing: 404, like another workspace's.
@@ -385,4 +392,86 @@ pub async fn update_segment(State(state): State<AppState>, t: Tenant, Path(id): 
 pub async fn delete_segment(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> Result<StatusCode, AppError> {
     service::delete_segment(&state, &t, uuid(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- pipelines and deals
+
+#[utoipa::path(get, path = "/crm/pipelines", tag = "crm", responses((status = 200, description = "Pipelines with their stages", body = Vec<PipelineView>)))]
+pub async fn list_pipelines(State(state): State<AppState>, t: Tenant) -> ApiResult<Vec<PipelineView>> {
+    Ok(ApiJson(deals::list_pipelines(&state, &t).await?))
+}
+
+/// Create a pipeline: `{name, stages: [{name, probability}]}` in board order.
+#[utoipa::path(post, path = "/crm/pipelines", tag = "crm", request_body = PipelineInput,
+    responses((status = 201, description = "Created", body = PipelineView), (status = 422, description = "No name or stages, or the name is taken")))]
+pub async fn create_pipeline(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<PipelineInput>) -> Result<Response, AppError> {
+    Ok(created(deals::save_pipeline(&state, &t, None, input).await?))
+}
+
+#[utoipa::path(get, path = "/crm/pipelines/{id}", tag = "crm", params(("id" = Uuid, Path, description = "Pipeline id")),
+    responses((status = 200, description = "The pipeline", body = PipelineView), (status = 404, description = "Not found")))]
+pub async fn get_pipeline(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<PipelineView> {
+    Ok(ApiJson(deals::get_pipeline(&state, &t, uuid(&id)?).await?))
+}
+
+/// Rename a pipeline or replace its stage list (stages keep their deals by `id`; a stage left
+/// out that still has deals is refused).
+#[utoipa::path(patch, path = "/crm/pipelines/{id}", tag = "crm", request_body = PipelineInput, params(("id" = Uuid, Path, description = "Pipeline id")),
+    responses((status = 200, description = "Updated", body = PipelineView), (status = 404, description = "Not found"), (status = 422, description = "A bad stage list")))]
+pub async fn update_pipeline(State(state): State<AppState>, t: Tenant, Path(id): Path<String>, ApiJson(input): ApiJson<PipelineInput>) -> ApiResult<PipelineView> {
+    Ok(ApiJson(deals::save_pipeline(&state, &t, Some(uuid(&id)?), input).await?))
+}
+
+/// Delete a pipeline with its stages and deals.
+#[utoipa::path(delete, path = "/crm/pipelines/{id}", tag = "crm", params(("id" = Uuid, Path, description = "Pipeline id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found")))]
+pub async fn delete_pipeline(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    deals::delete_pipeline(&state, &t, uuid(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The Kanban board: open deals per stage in order, with value totals per currency.
+#[utoipa::path(get, path = "/crm/pipelines/{id}/board", tag = "crm", params(("id" = Uuid, Path, description = "Pipeline id")),
+    responses((status = 200, description = "The board", body = BoardView), (status = 404, description = "Not found")))]
+pub async fn pipeline_board(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<BoardView> {
+    Ok(ApiJson(deals::board(&state, &t, uuid(&id)?).await?))
+}
+
+#[utoipa::path(get, path = "/crm/deals", tag = "crm", params(DealQuery), responses((status = 200, description = "Deals (at most 5,000)", body = Vec<DealView>), (status = 422, description = "A bad status")))]
+pub async fn list_deals(State(state): State<AppState>, t: Tenant, ApiQuery(q): ApiQuery<DealQuery>) -> ApiResult<Vec<DealView>> {
+    Ok(ApiJson(deals::list_deals(&state, &t, &q).await?))
+}
+
+/// Create a deal: `{title, value_minor, currency, pipeline_id, stage_id?, contact_id?, company_id?, owner_id?, expected_close?}`.
+#[utoipa::path(post, path = "/crm/deals", tag = "crm", request_body = DealInput,
+    responses((status = 201, description = "Created", body = DealView), (status = 422, description = "A field is invalid; `errors` names it")))]
+pub async fn create_deal(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<DealInput>) -> Result<Response, AppError> {
+    Ok(created(deals::save_deal(&state, &t, None, input).await?))
+}
+
+#[utoipa::path(get, path = "/crm/deals/{id}", tag = "crm", params(("id" = Uuid, Path, description = "Deal id")),
+    responses((status = 200, description = "The deal", body = DealView), (status = 404, description = "Not found")))]
+pub async fn get_deal(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<DealView> {
+    Ok(ApiJson(deals::get_deal(&state, &t, uuid(&id)?).await?))
+}
+
+/// Change a deal; `{status: "won"}` or `{status: "lost", lost_reason}` closes it.
+#[utoipa::path(patch, path = "/crm/deals/{id}", tag = "crm", request_body = DealInput, params(("id" = Uuid, Path, description = "Deal id")),
+    responses((status = 200, description = "Updated", body = DealView), (status = 404, description = "Not found"), (status = 422, description = "A field is invalid")))]
+pub async fn update_deal(State(state): State<AppState>, t: Tenant, Path(id): Path<String>, ApiJson(input): ApiJson<DealInput>) -> ApiResult<DealView> {
+    Ok(ApiJson(deals::save_deal(&state, &t, Some(uuid(&id)?), input).await?))
+}
+
+#[utoipa::path(delete, path = "/crm/deals/{id}", tag = "crm", params(("id" = Uuid, Path, description = "Deal id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found")))]
+pub async fn delete_deal(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    deals::delete_deal(&state, &t, uuid(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Drag and drop on the board: `{stage_id, position}`.
+#[utoipa::path(post, path = "/crm/deals/{id}/move", tag = "crm", request_body = DealMove, params(("id" = Uuid, Path, description = "Deal id")),
+    responses((status = 200, description = "Moved", body = DealView), (status = 404, description = "Not found"), (status = 422, description = "The stage is not in the deal's pipeline")))]
+pub async fn move_deal(State(state): State<AppState>, t: Tenant, Path(id): Path<String>, ApiJson(to): ApiJson<DealMove>) -> ApiResult<DealView> {
+    Ok(ApiJson(deals::move_deal(&state, &t, uuid(&id)?, to).await?))
 }

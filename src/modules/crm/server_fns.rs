@@ -48,3 +48,11 @@ crm_fn!("crm/delete_field", delete_field(id: Uuid) -> (), |s, t| super::service:
 crm_fn!("crm/list_segments", list_segments() -> Vec<SegmentView>, |s, t| super::service::list_segments(s, t));
 crm_fn!("crm/save_segment", save_segment(id: Option<Uuid>, input: SegmentInput) -> SegmentView, |s, t| super::service::save_segment(s, t, id, input));
 crm_fn!("crm/delete_segment", delete_segment(id: Uuid) -> (), |s, t| super::service::delete_segment(s, t, id));
+crm_fn!("crm/list_pipelines", list_pipelines() -> Vec<PipelineView>, |s, t| super::deals::list_pipelines(s, t));
+crm_fn!("crm/save_pipeline", save_pipeline(id: Option<Uuid>, input: PipelineInput) -> PipelineView, |s, t| super::deals::save_pipeline(s, t, id, input));
+crm_fn!("crm/delete_pipeline", delete_pipeline(id: Uuid) -> (), |s, t| super::deals::delete_pipeline(s, t, id));
+crm_fn!("crm/board", pipeline_board(id: Uuid) -> BoardView, |s, t| super::deals::board(s, t, id));
+crm_fn!("crm/list_deals", list_deals(query: DealQuery) -> Vec<DealView>, |s, t| super::deals::list_deals(s, t, &query));
+crm_fn!("crm/save_deal", save_deal(id: Option<Uuid>, input: DealInput) -> DealView, |s, t| super::deals::save_deal(s, t, id, input));
+crm_fn!("crm/move_deal", move_deal(id: Uuid, to: DealMove) -> DealView, |s, t| super::deals::move_deal(s, t, id, to));
+crm_fn!("crm/delete_deal", delete_deal(id: Uuid) -> (), |s, t| super::deals::delete_deal(s, t, id));

@@ -697,6 +697,181 @@ pub struct SegmentInput {
     pub filter: Option<Filter>,
 }
 
+// ---- deals
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StageView {
+    pub id: Uuid,
+    pub name: String,
+    /// Chance of winning a deal in this stage, 0–100.
+    pub probability: u8,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PipelineView {
+    pub id: Uuid,
+    pub name: String,
+    pub stages: Vec<StageView>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A stage in a pipeline's stage list: with `id` an existing stage (renamed, moved), without
+/// one a new stage. Stages left out are removed (refused while deals are in them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StageInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    pub name: String,
+    #[serde(default)]
+    pub probability: u8,
+}
+
+/// `{name, stages: [{id?, name, probability}]}`, the stages in board order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PipelineInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<Vec<StageInput>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DealStatus {
+    #[default]
+    Open,
+    Won,
+    Lost,
+}
+
+impl DealStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DealStatus::Open => "open",
+            DealStatus::Won => "won",
+            DealStatus::Lost => "lost",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DealStatus> {
+        [DealStatus::Open, DealStatus::Won, DealStatus::Lost].into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DealView {
+    pub id: Uuid,
+    pub pipeline_id: Uuid,
+    pub stage_id: Uuid,
+    pub position: i32,
+    pub title: String,
+    /// In minor units of `currency` (cents for USD).
+    pub value_minor: i64,
+    /// ISO 4217, upper case.
+    pub currency: String,
+    pub contact_id: Option<Uuid>,
+    pub contact_name: Option<String>,
+    pub company_id: Option<Uuid>,
+    pub company_name: Option<String>,
+    pub owner_id: Option<Uuid>,
+    /// `YYYY-MM-DD`.
+    pub expected_close: Option<String>,
+    pub status: DealStatus,
+    pub lost_reason: Option<String>,
+    pub closed_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Create or change a deal. On create `title`, `pipeline_id` and `currency` are required (the
+/// first stage is used when `stage_id` is absent). Setting `status` to `lost` needs a
+/// `lost_reason`; back to `open` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DealInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_minor: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_id: Option<Uuid>,
+    #[serde(default, deserialize_with = "double", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Uuid>))]
+    pub contact_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Uuid>))]
+    pub company_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Uuid>))]
+    pub owner_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub expected_close: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<DealStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_reason: Option<String>,
+}
+
+/// A move on the board: to `stage_id`, at `position` (0 = top) among that stage's deals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DealMove {
+    pub stage_id: Uuid,
+    pub position: u32,
+}
+
+/// A pipeline's board: its stages with their deals in order, and per-stage totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BoardView {
+    pub pipeline: PipelineView,
+    pub columns: Vec<BoardColumn>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BoardColumn {
+    pub stage: StageView,
+    /// Open deals, in board order (won and lost ones are listed with `GET /crm/deals?status=`).
+    pub deals: Vec<DealView>,
+    /// Sum of the open deals' values per currency, minor units.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub totals: BTreeMap<String, i64>,
+}
+
+/// `GET /api/v1/crm/deals` parameters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct DealQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_id: Option<Uuid>,
+    /// `open`, `won` or `lost`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<Uuid>,
+}
+
+/// An ISO 4217 code: three letters, upper-cased.
+pub fn parse_currency(raw: &str) -> Result<String, String> {
+    let c = raw.trim().to_ascii_uppercase();
+    if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) { Ok(c) } else { Err("Use a three-letter currency code like USD or EUR.".into()) }
+}
+
 // ---- lists and bulk actions
 
 /// `GET /api/v1/crm/contacts` parameters (the pages send the same).
@@ -834,6 +1009,13 @@ mod tests {
         assert!(check_rule(&rule("custom.nope", Op::Is, "1"), &custom).is_err());
         assert!(check_rule(&rule("consent_status", Op::Is, "maybe"), &custom).is_err());
         assert!(check_rule(&rule("created_at", Op::Gt, "2026-01-01"), &custom).is_ok());
+    }
+
+    #[test]
+    fn currencies_are_three_letters() {
+        assert_eq!(parse_currency(" eur "), Ok("EUR".into()));
+        assert!(parse_currency("EURO").is_err() && parse_currency("€").is_err());
+        assert_eq!(DealStatus::parse("lost"), Some(DealStatus::Lost));
     }
 
     #[test]
