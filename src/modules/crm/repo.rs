@@ -7,7 +7,13 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, MySql, MySqlExecutor, QueryBuilder};
 use uuid::Uuid;
 
-use super::types::{Consent, CustomFieldView, FieldKind, FieldType, Filter, Match, Op, Rule, SortKey, field_type, timestamp_bound};
+use super::types::{Consent, CustomFieldView, FieldKind, FieldType, Filter, Match, Op, Rule, SortKey, field_type, parse_date};
+
+/// A timestamp rule's bound: the date's midnight UTC.
+fn timestamp_bound(v: &str) -> Option<DateTime<Utc>> {
+    let (y, m, d) = parse_date(v)?;
+    Some(chrono::NaiveDate::from_ymd_opt(y, m, d)?.and_hms_opt(0, 0, 0)?.and_utc())
+}
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ContactRow {

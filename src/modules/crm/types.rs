@@ -3,7 +3,6 @@
 //! the SQL the repo builds from the same filter; a test holds the two to the same answers.
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -353,8 +352,8 @@ pub fn parse_custom_value(field: &CustomFieldView, value: &serde_json::Value) ->
                 None => Err(format!("{}: enter a number.", field.label)),
             }
         }
-        FieldKind::Date => match text(value).and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()) {
-            Some(d) => Ok(Value::String(d.format("%Y-%m-%d").to_string())),
+        FieldKind::Date => match text(value).and_then(|s| parse_date(&s)) {
+            Some((y, m, d)) => Ok(Value::String(format!("{y:04}-{m:02}-{d:02}"))),
             None => Err(format!("{}: enter a date as YYYY-MM-DD.", field.label)),
         },
         FieldKind::Checkbox => match value {
@@ -544,11 +543,11 @@ pub fn check_rule(rule: &Rule, custom: &[CustomFieldView]) -> Result<(), String>
     }
     match &ty {
         FieldType::Consent if Consent::parse(v).is_none() => Err(format!("{v:?} is not a consent state.")),
-        FieldType::Timestamp if timestamp_bound(v).is_none() => Err("Enter a date as YYYY-MM-DD.".into()),
+        FieldType::Timestamp if parse_date(v).is_none() => Err("Enter a date as YYYY-MM-DD.".into()),
         FieldType::Custom(f) if f.kind == FieldKind::Number && v.parse::<f64>().map_or(true, |n| !n.is_finite()) => {
             Err(format!("{}: enter a number.", f.label))
         }
-        FieldType::Custom(f) if f.kind == FieldKind::Date && NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() => {
+        FieldType::Custom(f) if f.kind == FieldKind::Date && parse_date(v).is_none() => {
             Err(format!("{}: enter a date as YYYY-MM-DD.", f.label))
         }
         FieldType::Custom(f) if f.kind == FieldKind::Checkbox && !matches!(v, "true" | "false") => Err(format!("{}: use true or false.", f.label)),
@@ -556,12 +555,22 @@ pub fn check_rule(rule: &Rule, custom: &[CustomFieldView]) -> Result<(), String>
     }
 }
 
-/// A timestamp rule's bound: a date means its midnight UTC.
-pub fn timestamp_bound(v: &str) -> Option<DateTime<Utc>> {
-    if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        return Some(d.and_hms_opt(0, 0, 0)?.and_utc());
+/// `YYYY-MM-DD` of a real day (the browser build has no date library, so this is by hand).
+pub fn parse_date(v: &str) -> Option<(i32, u32, u32)> {
+    let b = v.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
     }
-    DateTime::parse_from_rfc3339(v).ok().map(|t| t.with_timezone(&Utc))
+    let (y, m, d): (i32, u32, u32) = (v[0..4].parse().ok()?, v[5..7].parse().ok()?, v[8..10].parse().ok()?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (y >= 1 && (1..=days).contains(&d)).then_some((y, m, d))
 }
 
 /// Case-insensitive text comparison as the database's collation does it (for the ASCII and
@@ -627,13 +636,12 @@ fn rule_matches(rule: &Rule, c: &ContactView, custom: &[CustomFieldView]) -> boo
         FieldType::Consent => (c.consent_status.as_str() == want) == (rule.op == Op::Is),
         FieldType::Tag => c.tags.iter().any(|t| fold(t) == fold(want)) == (rule.op == Op::Is),
         FieldType::Timestamp => {
+            // Wire times are fixed-width UTC (`2026-11-24T10:00:00.000000Z`), so text order is time order.
             let at = if rule.field == "created_at" { &c.created_at } else { &c.updated_at };
-            match (DateTime::parse_from_rfc3339(at), timestamp_bound(want)) {
-                (Ok(at), Some(bound)) => match rule.op {
-                    Op::Gt => at > bound,
-                    Op::Lt => at < bound,
-                    _ => false,
-                },
+            let bound = format!("{want}T00:00:00.000000Z");
+            match (rule.op, parse_date(want)) {
+                (Op::Gt, Some(_)) => at.as_str() > bound.as_str(),
+                (Op::Lt, Some(_)) => at.as_str() < bound.as_str(),
                 _ => false,
             }
         }
@@ -1009,6 +1017,9 @@ mod tests {
         assert!(check_rule(&rule("custom.nope", Op::Is, "1"), &custom).is_err());
         assert!(check_rule(&rule("consent_status", Op::Is, "maybe"), &custom).is_err());
         assert!(check_rule(&rule("created_at", Op::Gt, "2026-01-01"), &custom).is_ok());
+        assert!(check_rule(&rule("created_at", Op::Gt, "2026-02-30"), &custom).is_err());
+        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
+        assert!(parse_date("2023-02-29").is_none() && parse_date("2026-13-01").is_none() && parse_date("26-1-1").is_none());
     }
 
     #[test]
