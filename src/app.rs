@@ -76,6 +76,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("bio") view=crate::modules::bio::ui::BioPagesPage/>
                     <Route path=path!("bio/:page") view=crate::modules::bio::ui::BioEditorPage/>
                     <Route path=path!("bio/:page/stats") view=crate::modules::bio::ui::BioStatsPage/>
+                    <Route path=path!("crm") view=crate::modules::crm::ui::ContactsPage/>
+                    <Route path=path!("crm/contacts/:id") view=crate::modules::crm::ui::ContactPage/>
+                    <Route path=path!("crm/companies") view=crate::modules::crm::ui::CompaniesPage/>
+                    <Route path=path!("crm/segments") view=crate::modules::crm::ui::SegmentsPage/>
+                    <Route path=path!("crm/settings") view=crate::modules::crm::ui::CrmSettingsPage/>
                     <Route path=path!(":module") view=layout::ModulePage/>
                 </ParentRoute>
             </Routes>
