@@ -97,14 +97,14 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    let csp = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self'; \
-         connect-src 'self'; media-src 'self' https:; object-src 'none'; base-uri 'self'; \
-         form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
-    );
     // A handler may set a stricter or page-specific policy (the public bio pages do).
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; font-src 'self'; \
+             connect-src 'self'; media-src 'self' https:; object-src 'none'; base-uri 'self'; \
+             form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
+        );
         if let Ok(value) = HeaderValue::from_str(&csp) {
             h.insert(header::CONTENT_SECURITY_POLICY, value);
         }

@@ -245,6 +245,61 @@ async fn the_public_page_shows_only_what_was_published(pool: MySqlPool) {
     assert_eq!(restored["status"], "draft", "a restored page comes back unpublished");
 }
 
+/// The public page as a visitor's browser gets it, with an `Accept-Encoding`.
+async fn public_bytes(app: &TestApp, handle: &str, accept_encoding: &str) -> (reqwest::header::HeaderMap, Vec<u8>) {
+    let res = reqwest::Client::new()
+        .get(app.url(&format!("/@{handle}")))
+        .header("user-agent", DESKTOP)
+        .header("accept-encoding", accept_encoding)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    (res.headers().clone(), res.bytes().await.unwrap().to_vec())
+}
+
+#[sqlx::test]
+async fn the_public_page_is_sent_precompressed_under_a_script_hash_and_republishing_shows_at_once(pool: MySqlPool) {
+    use std::io::Read as _;
+
+    use base64::Engine as _;
+    use sha2::Digest as _;
+
+    let app = TestApp::spawn(pool).await;
+    owner(&app).await;
+    let page = id(&create_page(&app, "jane").await);
+    add_block(&app, &page, json!({"type": "link", "title": "First link", "url": "https://one.example.com"})).await;
+    publish(&app, &page).await;
+
+    let (headers, plain) = public_bytes(&app, "jane", "identity").await;
+    assert!(headers.get("content-encoding").is_none());
+    let html = String::from_utf8(plain.clone()).unwrap();
+    let script = html.split("<script>").nth(1).and_then(|s| s.split("</script>").next()).expect("one inline script");
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()));
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains(&format!("script-src 'sha256-{hash}';")), "the CSP allows exactly the page's script: {csp}");
+    assert!(!csp.contains("nonce-"), "no per-request nonce, so the cached bytes fit every visitor");
+
+    let (headers, br) = public_bytes(&app, "jane", "gzip, deflate, br").await;
+    assert_eq!(headers["content-encoding"], "br");
+    assert_eq!(headers["vary"], "accept-encoding");
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(br.as_slice(), 4096).read_to_end(&mut decoded).unwrap();
+    assert_eq!(decoded, plain, "brotli decodes to the same page");
+    let (headers, gz) = public_bytes(&app, "jane", "gzip").await;
+    assert_eq!(headers["content-encoding"], "gzip");
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(gz.as_slice()).read_to_end(&mut decoded).unwrap();
+    assert_eq!(decoded, plain, "gzip decodes to the same page");
+
+    add_block(&app, &page, json!({"type": "link", "title": "Second link", "url": "https://two.example.com"})).await;
+    publish(&app, &page).await;
+    let (_, br) = public_bytes(&app, "jane", "br").await;
+    let mut decoded = String::new();
+    brotli::Decompressor::new(br.as_slice(), 4096).read_to_string(&mut decoded).unwrap();
+    assert!(decoded.contains("Second link"), "publishing replaces the cached page at once");
+}
+
 #[sqlx::test]
 async fn user_text_is_escaped_and_scheduled_blocks_follow_their_times(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;

@@ -6,6 +6,8 @@ pub mod types;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
+pub mod cache;
+#[cfg(feature = "ssr")]
 pub mod icons;
 #[cfg(feature = "ssr")]
 pub mod public;

@@ -1,6 +1,8 @@
 //! The public side: `GET /@{handle}` (the published page), `GET /l/{block_id}` (a link click,
 //! counted, then 302) and `POST /@{handle}/subscribe` (the email sign-up form). Nothing here
 //! needs a session; only published data is ever read.
+use std::sync::LazyLock;
+
 use axum::{
     Form, Router,
     extract::{ConnectInfo, FromRequest, Path, Query, Request, State},
@@ -9,11 +11,11 @@ use axum::{
     routing::get,
 };
 use chrono::Utc;
-use leptos::nonce::Nonce;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
+    cache::SCRIPT_HASH,
     render::{self, RenderCtx},
     repo,
     tracking::Visit,
@@ -31,20 +33,26 @@ pub fn router() -> Router<AppState> {
 /// Hosts the page's embeds may frame (click-to-load players).
 const FRAME_HOSTS: &str = "https://www.youtube-nocookie.com https://open.spotify.com https://w.soundcloud.com";
 
-/// An HTML page with its own CSP: the inline script runs by nonce, the three player hosts may
-/// be framed, and (for the editor's preview) our own pages may frame it.
-pub fn html_response(html: String, nonce: &str, preview: bool) -> Response {
-    let ancestors = if preview { "'self'" } else { "'none'" };
-    let csp = format!(
-        "default-src 'self'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; img-src 'self' data: https://i.ytimg.com; \
-         font-src 'self'; frame-src {FRAME_HOSTS}; connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
-         frame-ancestors {ancestors}"
-    );
-    let mut res = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+/// The public page's CSP, and the preview's (which our own pages may frame); built once.
+static CSP: LazyLock<[HeaderValue; 2]> = LazyLock::new(|| {
+    ["'none'", "'self'"].map(|ancestors| {
+        let csp = format!(
+            "default-src 'self'; script-src {}; style-src 'unsafe-inline'; img-src 'self' data: https://i.ytimg.com; \
+             font-src 'self'; frame-src {FRAME_HOSTS}; connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
+             frame-ancestors {ancestors}",
+            *SCRIPT_HASH
+        );
+        HeaderValue::from_str(&csp).expect("the CSP is plain ASCII")
+    })
+});
+
+/// The headers of an HTML page with its own CSP: the inline script runs by its hash (so the
+/// same bytes can be cached and sent to everyone), the three player hosts may be framed, and
+/// (for the editor's preview) our own pages may frame it.
+pub fn html_response(mut res: Response, preview: bool) -> Response {
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
-    }
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CONTENT_SECURITY_POLICY, CSP[usize::from(preview)].clone());
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static(if preview { "SAMEORIGIN" } else { "DENY" }));
     // Views are counted on the server, so shared caches must not answer for us.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
@@ -57,10 +65,6 @@ fn not_found_page() -> Response {
         <body style=\"font:16px system-ui,sans-serif;background:#0b0d12;color:#f5f7fb;display:grid;place-items:center;min-height:100vh;margin:0;text-align:center\">\
         <main><h1>This page does not exist</h1><p>It may have moved or been taken offline.</p><p><a style=\"color:#a5b4fc\" href=\"/\">Mewayz home</a></p></main>";
     (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], html).into_response()
-}
-
-fn nonce_of(req_nonce: Option<&Nonce>) -> String {
-    req_nonce.map(ToString::to_string).unwrap_or_default()
 }
 
 fn host(headers: &HeaderMap) -> &str {
@@ -88,7 +92,8 @@ pub async fn serve(state: AppState, rest: &str, req: Request) -> Option<Response
 }
 
 async fn page(state: AppState, handle: &str, req: Request) -> Result<Response, AppError> {
-    let Some(doc) = state.bio.page(&state.pool, handle).await? else { return Ok(not_found_page()) };
+    let Some(page) = state.bio.page(&state.pool, handle).await? else { return Ok(not_found_page()) };
+    let doc = &page.doc;
     let visit = Visit::from_request(req.headers(), peer_ip(&req), host(req.headers()));
     if req.method() == Method::GET {
         if let Some(event) = visit.event("view", doc.workspace_id, doc.page_id, None) {
@@ -100,16 +105,17 @@ async fn page(state: AppState, handle: &str, req: Request) -> Result<Response, A
         q if q.contains("signup=invalid") => Some("That email address does not look right. Try again."),
         _ => None,
     };
-    let nonce = nonce_of(req.extensions().get::<Nonce>());
-    let ctx = RenderCtx {
-        origin: state.config.public_url.trim_end_matches('/'),
-        now: Utc::now(),
-        in_app_browser: visit.in_app_browser,
-        preview: false,
-        notice,
-        nonce: &nonce,
+    let origin = state.config.public_url.trim_end_matches('/');
+    let accept = req.headers().get(header::ACCEPT_ENCODING);
+    // Almost every visit is the plain page: sent from the cache. A sign-up notice is rare.
+    let res = match notice {
+        None => page.rendered(visit.in_app_browser, origin).response(accept),
+        Some(_) => {
+            let ctx = RenderCtx { origin, now: Utc::now(), in_app_browser: visit.in_app_browser, preview: false, notice };
+            render::render_page(doc, &ctx).into_response()
+        }
     };
-    Ok(html_response(render::render_page(&doc, &ctx), &nonce, false))
+    Ok(html_response(res, false))
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,15 +128,14 @@ pub struct ClickQuery {
 /// first (without JavaScript too). Links switched off by their schedule answer 404.
 async fn click(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<ClickQuery>, req: Request) -> Result<Response, AppError> {
     let Ok(id) = Uuid::parse_str(&id) else { return Ok(not_found_page()) };
-    let Some(link) = repo::published_link(&state.pool, id).await? else { return Ok(not_found_page()) };
+    let Some(link) = state.bio.link(&state.pool, id).await? else { return Ok(not_found_page()) };
     let now = Utc::now();
     if link.starts_at.is_some_and(|s| now < s) || link.ends_at.is_some_and(|e| now >= e) {
         return Ok(not_found_page());
     }
     if let (Some(age), None) = (link.age_gate, q.age_ok) {
-        let nonce = nonce_of(req.extensions().get::<Nonce>());
-        let html = render::age_gate_interstitial("", age, &format!("/l/{id}?age_ok=1"), &Theme::default(), &nonce);
-        return Ok(html_response(html, &nonce, false));
+        let html = render::age_gate_interstitial("", age, &format!("/l/{id}?age_ok=1"), &Theme::default());
+        return Ok(html_response(html.into_response(), false));
     }
     let visit = Visit::from_request(req.headers(), peer_ip(&req), host(req.headers()));
     if let Some(event) = visit.event("click", link.workspace_id, link.page_id, Some(link.block_id)) {
@@ -158,7 +163,8 @@ struct SubscribeForm {
 async fn subscribe(state: AppState, handle: &str, req: Request) -> Result<Response, AppError> {
     let ip = peer_ip(&req).unwrap_or_default();
     state.limits.auth.check(&format!("bio-subscribe:{ip}"))?;
-    let Some(doc) = state.bio.page(&state.pool, handle).await? else { return Ok(not_found_page()) };
+    let Some(page) = state.bio.page(&state.pool, handle).await? else { return Ok(not_found_page()) };
+    let doc = &page.doc;
     let Form(form) = Form::<SubscribeForm>::from_request(req, &state).await.map_err(|_| AppError::bad_request("Send the form's email field."))?;
     let back = |outcome: &str| Redirect::to(&format!("/@{handle}?signup={outcome}")).into_response();
     if !form.website.is_empty() {

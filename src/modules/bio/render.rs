@@ -37,8 +37,6 @@ pub struct RenderCtx<'a> {
     pub preview: bool,
     /// A line to show at the top, e.g. after an email sign-up.
     pub notice: Option<&'a str>,
-    /// The CSP nonce for the inline script.
-    pub nonce: &'a str,
 }
 
 /// Whether a block is shown at `now`: from `starts_at` (inclusive) until `ends_at` (exclusive).
@@ -124,13 +122,13 @@ const BASE_CSS: &str = concat!(
     "@media (prefers-reduced-motion:reduce){.btn{transition:none}.btn:hover{transform:none}}",
 );
 
-/// The page's only script (runs under the CSP nonce), no cookies, no localStorage:
+/// The page's only script (allowed by its hash in the CSP, `cache::SCRIPT_HASH`), no cookies, no localStorage:
 /// - link clicks: a link's `href` is its real URL (for crawlers and no-JS visitors); on the first
 ///   pointer press or Enter it becomes its `data-l` (`/l/{id}`), which counts the click and redirects;
 /// - age-gated links (`data-age`): ask in the `#ad` dialog, then go to `data-go`;
 /// - embeds (`data-src`): swap the facade for the player's iframe on click;
 /// - the page age gate (`#ag`): hide it once confirmed, remembered for the tab in sessionStorage.
-const SCRIPT: &str = concat!(
+pub const SCRIPT: &str = concat!(
     "(function(){var d=document,s,g=d.getElementById('ag'),m=d.querySelector('main'),D=d.getElementById('ad');",
     "try{s=sessionStorage}catch(e){}",
     "if(g){var n=+g.dataset.age;if(s&&+s.getItem('age')>=n)g.remove();else{m.inert=true;var b=d.getElementById('ag-ok');b.focus();",
@@ -328,7 +326,7 @@ pub fn render_page(doc: &PageDoc, ctx: &RenderCtx) -> String {
                         button.btn.alt #ad-no type="button" { "Go back" }
                     }
                 }
-                script nonce=(ctx.nonce) { (PreEscaped(SCRIPT)) }
+                script { (PreEscaped(SCRIPT)) }
             }
         }
     }
@@ -466,9 +464,7 @@ fn social_link(s: &SocialLink) -> Option<(String, &'static str, Markup)> {
 
 /// The page `/l/{id}` answers for an age-gated link when the visitor has not confirmed yet
 /// (the page's script asks first, so this is for visitors without JavaScript). No script.
-pub fn age_gate_interstitial(doc_title: &str, age: u8, continue_href: &str, theme: &Theme, nonce: &str) -> String {
-    // Nothing here runs script; the nonce is taken so the page could add one under the same CSP.
-    let _ = nonce;
+pub fn age_gate_interstitial(doc_title: &str, age: u8, continue_href: &str, theme: &Theme) -> String {
     let page_title = match doc_title.trim() {
         "" => "Age check".to_owned(),
         t => format!("{t} · age check"),
@@ -548,7 +544,7 @@ mod tests {
     }
 
     fn ctx() -> RenderCtx<'static> {
-        RenderCtx { origin: ORIGIN, now: now(), in_app_browser: false, preview: false, notice: None, nonce: "n0nce" }
+        RenderCtx { origin: ORIGIN, now: now(), in_app_browser: false, preview: false, notice: None }
     }
 
     fn typical() -> PageDoc {
@@ -714,10 +710,10 @@ mod tests {
     }
 
     #[test]
-    fn the_one_script_carries_the_nonce() {
+    fn the_one_script_is_exactly_the_hashed_one() {
         let html = render_page(&typical(), &ctx());
         assert_eq!(html.matches("<script").count(), 1);
-        assert!(html.contains(r#"<script nonce="n0nce">"#));
+        assert!(html.contains(&format!("<script>{SCRIPT}</script>")), "the CSP hash covers these exact bytes");
         assert!(SCRIPT.len() <= 1536, "the script is {} bytes", SCRIPT.len());
         assert!(!SCRIPT.contains("cookie") && !SCRIPT.contains("localStorage"));
     }
@@ -775,7 +771,7 @@ mod tests {
 
     #[test]
     fn the_interstitial_links_on_and_back() {
-        let html = age_gate_interstitial("", 21, "/l/abc?age_ok=1", &Theme::default(), "n");
+        let html = age_gate_interstitial("", 21, "/l/abc?age_ok=1", &Theme::default());
         assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
         assert!(html.contains(r#"href="/l/abc?age_ok=1""#) && html.contains("I am 21 or older — continue"));
         assert!(html.contains(r#"href="/""#) && !html.contains("<script"));
@@ -829,7 +825,7 @@ mod tests {
             std::fs::write(dir.join(name), &html).unwrap();
             println!("{name}: {} bytes", html.len());
         }
-        let html = age_gate_interstitial("Jane", 18, "/l/x?age_ok=1", &theme_preset("neon").unwrap(), "n");
+        let html = age_gate_interstitial("Jane", 18, "/l/x?age_ok=1", &theme_preset("neon").unwrap());
         std::fs::write(dir.join("bio-interstitial.html"), html).unwrap();
     }
 }

@@ -7,7 +7,6 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use leptos::nonce::Nonce;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -128,10 +127,9 @@ pub async fn unpublish_page(State(state): State<AppState>, t: Tenant, Path(id): 
 /// The draft rendered exactly as the public page renders it (HTML, for the editor's preview frame).
 #[utoipa::path(get, path = "/bio/pages/{id}/preview", tag = "bio", params(("id" = Uuid, Path, description = "Page id")),
     responses((status = 200, description = "HTML", content_type = "text/html"), (status = 404, description = "Not found")))]
-pub async fn preview_page(State(state): State<AppState>, t: Tenant, Path(id): Path<String>, nonce: Option<axum::Extension<Nonce>>) -> Result<Response, AppError> {
-    let nonce = nonce.map(|n| n.0.to_string()).unwrap_or_default();
-    let html = service::preview(&state, &t, uuid(&id)?, &nonce).await?;
-    Ok(public::html_response(html, &nonce, true))
+pub async fn preview_page(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> Result<Response, AppError> {
+    let html = service::preview(&state, &t, uuid(&id)?).await?;
+    Ok(public::html_response(html.into_response(), true))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -448,12 +448,12 @@ pub async fn unpublish(state: &AppState, t: &Tenant, id: Uuid) -> Result<PageVie
 }
 
 /// The draft rendered exactly as the public page would render it, for the editor's preview.
-pub async fn preview(state: &AppState, t: &Tenant, id: Uuid, nonce: &str) -> Result<String, AppError> {
+pub async fn preview(state: &AppState, t: &Tenant, id: Uuid) -> Result<String, AppError> {
     t.require(Permission::BioRead)?;
     let row = live_page(state, t, id).await?;
     let blocks = repo::list_blocks(&state.pool, t, id).await?.into_iter().map(block_view).collect();
     let doc = doc_of(&row, blocks);
-    let ctx = RenderCtx { origin: &state.config.public_url, now: Utc::now(), in_app_browser: false, preview: true, notice: None, nonce };
+    let ctx = RenderCtx { origin: &state.config.public_url, now: Utc::now(), in_app_browser: false, preview: true, notice: None };
     Ok(render_page(&doc, &ctx))
 }
 

@@ -1,4 +1,5 @@
-//! What keeps the public page fast: a short-lived cache of published pages, and a buffer that
+//! What keeps the public page fast: a short-lived cache of published pages (rendered and
+//! compressed, see `cache`) and of link targets, and a buffer that
 //! records views and clicks off the request path (written in batches, about twice a second,
 //! and on shutdown). Visitors are counted without cookies: a hash of address, browser and page
 //! with a salt that changes every day, so nobody can follow a visitor from one day to the next.
@@ -12,7 +13,7 @@ use sha2::{Digest, Sha256};
 use sqlx::MySqlPool;
 use uuid::Uuid;
 
-use super::{render::PageDoc, repo};
+use super::{cache::CachedPage, render::PageDoc, repo};
 
 /// How long a published page is served from memory. Publishing clears it at once on this
 /// instance; other instances catch up within this time.
@@ -30,7 +31,10 @@ const BUFFER_CAP: usize = 100_000;
 /// Shared by every request of this instance (`AppState::bio`).
 #[derive(Default)]
 pub struct BioRuntime {
-    pages: RwLock<HashMap<String, (Instant, Option<Arc<PageDoc>>)>>,
+    /// By handle: the page until it expires, or that there is none (until `Instant`).
+    pages: RwLock<HashMap<String, (Instant, Option<Arc<CachedPage>>)>>,
+    /// By block id: a published link's target (for `/l/{id}`), or that there is none.
+    links: RwLock<HashMap<Uuid, (Instant, Option<Arc<repo::LinkRow>>)>>,
     events: Mutex<Vec<PendingEvent>>,
     salt: Mutex<Option<(NaiveDate, Vec<u8>)>>,
     /// Serialises flushes (the timer and an explicit flush).
@@ -46,15 +50,15 @@ pub struct PendingEvent {
 
 impl BioRuntime {
     /// The published page of `handle`, from memory when fresh.
-    pub async fn page(&self, pool: &MySqlPool, handle: &str) -> Result<Option<Arc<PageDoc>>, sqlx::Error> {
-        if let Some((at, doc)) = self.pages.read().expect("cache lock").get(handle) {
-            if at.elapsed() < CACHE_TTL {
-                return Ok(doc.clone());
+    pub async fn page(&self, pool: &MySqlPool, handle: &str) -> Result<Option<Arc<CachedPage>>, sqlx::Error> {
+        if let Some((expires, page)) = self.pages.read().expect("cache lock").get(handle) {
+            if Instant::now() < *expires {
+                return Ok(page.clone());
             }
         }
-        let doc = match repo::published_doc(pool, handle).await? {
+        let page = match repo::published_doc(pool, handle).await? {
             Some(json) => match serde_json::from_str::<PageDoc>(&json) {
-                Ok(doc) => Some(Arc::new(doc)),
+                Ok(doc) => Some(Arc::new(CachedPage::new(Arc::new(doc), CACHE_TTL))),
                 Err(e) => {
                     tracing::error!(handle, error = %e, "unreadable published bio page");
                     None
@@ -62,17 +66,28 @@ impl BioRuntime {
             },
             None => None,
         };
-        let mut pages = self.pages.write().expect("cache lock");
-        if pages.len() >= CACHE_MAX {
-            pages.clear();
-        }
-        pages.insert(handle.to_owned(), (Instant::now(), doc.clone()));
-        Ok(doc)
+        let expires = page.as_ref().map_or_else(|| Instant::now() + CACHE_TTL, |p| p.expires);
+        insert_bounded(&self.pages, handle.to_owned(), (expires, page.clone()));
+        Ok(page)
     }
 
-    /// Forget a page after publish, unpublish, delete or a handle change.
+    /// The published link behind `/l/{block_id}`, from memory when fresh.
+    pub async fn link(&self, pool: &MySqlPool, block_id: Uuid) -> Result<Option<Arc<repo::LinkRow>>, sqlx::Error> {
+        if let Some((expires, link)) = self.links.read().expect("cache lock").get(&block_id) {
+            if Instant::now() < *expires {
+                return Ok(link.clone());
+            }
+        }
+        let link = repo::published_link(pool, block_id).await?.map(Arc::new);
+        insert_bounded(&self.links, block_id, (Instant::now() + CACHE_TTL, link.clone()));
+        Ok(link)
+    }
+
+    /// Forget a page after publish, unpublish, delete or a handle change, and every cached
+    /// link (they change with the page; publishing is rare next to visits).
     pub fn invalidate(&self, handle: &str) {
         self.pages.write().expect("cache lock").remove(handle);
+        self.links.write().expect("cache lock").clear();
     }
 
     pub fn record(&self, event: PendingEvent) {
@@ -140,6 +155,16 @@ impl BioRuntime {
             }
         }
     }
+}
+
+/// Inserts into a cache map, emptying it first when it is full (unknown keys are cached too,
+/// so a flood of made-up handles or ids cannot grow it without bound).
+fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
+    let mut map = map.write().expect("cache lock");
+    if map.len() >= CACHE_MAX {
+        map.clear();
+    }
+    map.insert(key, value);
 }
 
 /// What a request tells us about its visitor.
