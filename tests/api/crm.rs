@@ -718,3 +718,24 @@ async fn deals_and_pipelines_are_private_to_their_workspace(pool: MySqlPool) {
     assert_eq!(h(viewer.client.patch(app.url(&dp))).json(&json!({"status": "won"})).send().await.unwrap().status(), 403);
     assert_eq!(h(viewer.client.post(app.url("/api/v1/crm/pipelines"))).json(&json!({"name": "V", "stages": [{"name": "A"}]})).send().await.unwrap().status(), 403);
 }
+
+#[sqlx::test]
+async fn contacts_with_the_same_tags_can_be_created_at_the_same_time(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    owner(&app).await;
+    create(&app, json!({"first_name": "First", "email": "first@example.com", "tags": ["vip"]})).await;
+    // Existing and new tags, in both orders and cases: writers used to deadlock on them.
+    let requests = (0..12).map(|i| {
+        let tags = if i % 2 == 0 { json!(["vip", "Spring", "fair"]) } else { json!(["FAIR", "spring", "VIP"]) };
+        let body = json!({"first_name": format!("P{i}"), "email": format!("p{i}@example.com"), "tags": tags});
+        let app = &app;
+        async move { app.post_json("/api/v1/crm/contacts", &body).await }
+    });
+    for res in futures::future::join_all(requests).await {
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+    let tags = get_json(&app, "/api/v1/crm/tags").await;
+    assert_eq!(tags.as_array().unwrap().len(), 3, "one tag per name whatever the case: {tags}");
+    let vip = get_json(&app, "/api/v1/crm/contacts?tag=vip&limit=50").await;
+    assert_eq!(vip["total"], 13);
+}

@@ -533,9 +533,21 @@ pub async fn find_tag<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uu
 }
 
 /// The tags of these names, created when missing; returns their ids.
+/// The ids of the named tags, creating the missing ones. Existing tags are looked up with a
+/// plain read first: an `insert ignore` that hits an existing row takes locks, and concurrent
+/// contact writes with the same tags then deadlocked in MariaDB.
 pub async fn ensure_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, names: &[String], now: DateTime<Utc>) -> Result<Vec<Uuid>, sqlx::Error> {
-    let mut ids = Vec::with_capacity(names.len());
-    for name in names {
+    // Created in one order everywhere, so two writers never wait on each other's new tags.
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by_key(|&i| names[i].to_lowercase());
+    let mut ids = vec![Uuid::nil(); names.len()];
+    for i in order {
+        let name = &names[i];
+        let find = |sql| sqlx::query_scalar::<_, Uuid>(sql).bind(workspace_id).bind(name);
+        if let Some(id) = find("select id from crm_tags where workspace_id = ? and name = ?").fetch_optional(&mut *conn).await? {
+            ids[i] = id;
+            continue;
+        }
         sqlx::query("insert ignore into crm_tags (workspace_id, id, name, color, created_at) values (?, ?, ?, '#6366f1', ?)")
             .bind(workspace_id)
             .bind(Uuid::now_v7())
@@ -543,12 +555,9 @@ pub async fn ensure_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, n
             .bind(now)
             .execute(&mut *conn)
             .await?;
-        let id: Uuid = sqlx::query_scalar("select id from crm_tags where workspace_id = ? and name = ?")
-            .bind(workspace_id)
-            .bind(name)
-            .fetch_one(&mut *conn)
-            .await?;
-        ids.push(id);
+        // A locking read: when another writer created the tag first, it is newer than this
+        // transaction's snapshot.
+        ids[i] = find("select id from crm_tags where workspace_id = ? and name = ? lock in share mode").fetch_one(&mut *conn).await?;
     }
     Ok(ids)
 }
@@ -568,14 +577,25 @@ pub async fn delete_tag<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: 
     Ok(sqlx::query("delete from crm_tags where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(db).await?.rows_affected())
 }
 
-/// Replaces a contact's tags.
+/// Replaces a contact's tags. Only the pairs that go are deleted, each by its key: a range
+/// delete (even of no rows, as for a new contact) takes gap locks, and concurrent writers then
+/// deadlocked on each other's inserts.
 pub async fn set_contact_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, contact_id: Uuid, tag_ids: &[Uuid], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from crm_contact_tags where workspace_id = ? and contact_id = ?")
+    let current: Vec<Uuid> = sqlx::query_scalar("select tag_id from crm_contact_tags where workspace_id = ? and contact_id = ?")
         .bind(workspace_id)
         .bind(contact_id)
-        .execute(&mut *conn)
+        .fetch_all(&mut *conn)
         .await?;
-    tag_contacts(conn, workspace_id, &[contact_id], tag_ids, now).await?;
+    for gone in current.iter().filter(|t| !tag_ids.contains(t)) {
+        sqlx::query("delete from crm_contact_tags where workspace_id = ? and contact_id = ? and tag_id = ?")
+            .bind(workspace_id)
+            .bind(contact_id)
+            .bind(gone)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let new: Vec<Uuid> = tag_ids.iter().filter(|t| !current.contains(t)).copied().collect();
+    tag_contacts(conn, workspace_id, &[contact_id], &new, now).await?;
     Ok(())
 }
 
