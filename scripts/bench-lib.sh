@@ -7,7 +7,7 @@ cd "$ROOT"
 
 DURATION="${BENCH_DURATION:-10s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
-BIN="$CARGO_TARGET_DIR/release/mewayz"
+BIN="${MEWAYZ_BIN:-$CARGO_TARGET_DIR/release/mewayz}"
 BASE="http://127.0.0.1:$PORT"
 UA="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
 [[ -x $BIN ]] || { echo "$(basename "$0"): $BIN is missing; run 'cargo leptos build --release' first" >&2; exit 1; }

@@ -4,6 +4,7 @@
 //! and on shutdown). Visitors are counted without cookies: a hash of address, browser and page
 //! with a salt that changes every day, so nobody can follow a visitor from one day to the next.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -31,10 +32,10 @@ const BUFFER_CAP: usize = 100_000;
 /// Shared by every request of this instance (`AppState::bio`).
 #[derive(Default)]
 pub struct BioRuntime {
-    /// By handle: the page until it expires, or that there is none (until `Instant`).
-    pages: RwLock<HashMap<String, (Instant, Option<Arc<CachedPage>>)>>,
+    /// By handle: the page, or that there is none.
+    pages: Cache<String, Option<Arc<CachedPage>>>,
     /// By block id: a published link's target (for `/l/{id}`), or that there is none.
-    links: RwLock<HashMap<Uuid, (Instant, Option<Arc<repo::LinkRow>>)>>,
+    links: Cache<Uuid, Option<Arc<repo::LinkRow>>>,
     events: Mutex<Vec<PendingEvent>>,
     salt: Mutex<Option<(NaiveDate, Vec<u8>)>>,
     /// Serialises flushes (the timer and an explicit flush).
@@ -51,35 +52,29 @@ pub struct PendingEvent {
 impl BioRuntime {
     /// The published page of `handle`, from memory when fresh.
     pub async fn page(&self, pool: &MySqlPool, handle: &str) -> Result<Option<Arc<CachedPage>>, sqlx::Error> {
-        if let Some((expires, page)) = self.pages.read().expect("cache lock").get(handle) {
-            if Instant::now() < *expires {
-                return Ok(page.clone());
-            }
+        if let Some(page) = cached(&self.pages, handle) {
+            return Ok(page);
         }
-        let page = match repo::published_doc(pool, handle).await? {
-            Some(json) => match serde_json::from_str::<PageDoc>(&json) {
-                Ok(doc) => Some(Arc::new(CachedPage::new(Arc::new(doc), CACHE_TTL))),
-                Err(e) => {
-                    tracing::error!(handle, error = %e, "unreadable published bio page");
-                    None
-                }
-            },
-            None => None,
-        };
+        let doc = repo::published_doc(pool, handle).await.inspect_err(|_| forget(&self.pages, handle))?;
+        let page = doc.and_then(|json| match serde_json::from_str::<PageDoc>(&json) {
+            Ok(doc) => Some(Arc::new(CachedPage::new(Arc::new(doc), CACHE_TTL))),
+            Err(e) => {
+                tracing::error!(handle, error = %e, "unreadable published bio page");
+                None
+            }
+        });
         let expires = page.as_ref().map_or_else(|| Instant::now() + CACHE_TTL, |p| p.expires);
-        insert_bounded(&self.pages, handle.to_owned(), (expires, page.clone()));
+        insert_bounded(&self.pages, handle.to_owned(), expires, page.clone());
         Ok(page)
     }
 
     /// The published link behind `/l/{block_id}`, from memory when fresh.
     pub async fn link(&self, pool: &MySqlPool, block_id: Uuid) -> Result<Option<Arc<repo::LinkRow>>, sqlx::Error> {
-        if let Some((expires, link)) = self.links.read().expect("cache lock").get(&block_id) {
-            if Instant::now() < *expires {
-                return Ok(link.clone());
-            }
+        if let Some(link) = cached(&self.links, &block_id) {
+            return Ok(link);
         }
-        let link = repo::published_link(pool, block_id).await?.map(Arc::new);
-        insert_bounded(&self.links, block_id, (Instant::now() + CACHE_TTL, link.clone()));
+        let link = repo::published_link(pool, block_id).await.inspect_err(|_| forget(&self.links, &block_id))?.map(Arc::new);
+        insert_bounded(&self.links, block_id, Instant::now() + CACHE_TTL, link.clone());
         Ok(link)
     }
 
@@ -157,14 +152,47 @@ impl BioRuntime {
     }
 }
 
+/// A cache map: each value with when it expires and whether a request is already fetching
+/// its successor.
+type Cache<K, V> = RwLock<HashMap<K, Arc<Entry<V>>>>;
+
+struct Entry<V> {
+    expires: Instant,
+    value: V,
+    refreshing: AtomicBool,
+}
+
+/// The cached value when fresh. When it has expired, the first caller gets `None` and
+/// fetches the next value; everyone else keeps getting the old one meanwhile, so an expiry
+/// under load costs one query and one rendering, not one per request in flight.
+fn cached<K, Q, V>(map: &Cache<K, V>, key: &Q) -> Option<V>
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
+    Q: std::hash::Hash + Eq + ?Sized,
+    V: Clone,
+{
+    let entry = map.read().expect("cache lock").get(key).cloned()?;
+    let stale = Instant::now() >= entry.expires;
+    (!stale || entry.refreshing.swap(true, Ordering::AcqRel)).then(|| entry.value.clone())
+}
+
+/// Drops an entry whose refresh failed, so the next request tries again.
+fn forget<K, Q, V>(map: &Cache<K, V>, key: &Q)
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
+    Q: std::hash::Hash + Eq + ?Sized,
+{
+    map.write().expect("cache lock").remove(key);
+}
+
 /// Inserts into a cache map, emptying it first when it is full (unknown keys are cached too,
 /// so a flood of made-up handles or ids cannot grow it without bound).
-fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
+fn insert_bounded<K: std::hash::Hash + Eq, V>(map: &Cache<K, V>, key: K, expires: Instant, value: V) {
     let mut map = map.write().expect("cache lock");
     if map.len() >= CACHE_MAX {
         map.clear();
     }
-    map.insert(key, value);
+    map.insert(key, Arc::new(Entry { expires, value, refreshing: AtomicBool::new(false) }));
 }
 
 /// What a request tells us about its visitor.
@@ -259,6 +287,21 @@ pub fn referrer_host(referer: &str, own_host: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expired_entry_is_refetched_by_one_caller_while_the_others_get_the_old_value() {
+        let map: Cache<&str, u32> = Cache::default();
+        assert_eq!(cached(&map, "a"), None, "nothing cached yet");
+        insert_bounded(&map, "a", Instant::now() + Duration::from_secs(60), 1);
+        assert_eq!(cached(&map, "a"), Some(1));
+        insert_bounded(&map, "a", Instant::now() - Duration::from_millis(1), 2);
+        assert_eq!(cached(&map, "a"), None, "the first caller after expiry refreshes");
+        assert_eq!(cached(&map, "a"), Some(2), "the rest get the stale value meanwhile");
+        insert_bounded(&map, "a", Instant::now() + Duration::from_secs(60), 3);
+        assert_eq!(cached(&map, "a"), Some(3));
+        forget(&map, "a");
+        assert_eq!(cached(&map, "a"), None);
+    }
 
     #[test]
     fn devices_are_classed_and_bots_left_out() {
