@@ -5,4 +5,5 @@ pub mod bio;
 pub mod admin;
 pub mod catalog;
 pub mod crm;
+pub mod mail;
 pub mod workspaces;

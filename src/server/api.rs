@@ -28,6 +28,11 @@ use super::{error::AppError, health, state::AppState};
                                       segments (filter rules evaluated in SQL); bulk actions, soft delete with 30-day restore, CSV export. \
                                       Lists take `q`, `tag`, `segment_id`, `filter` (JSON rules), `sort`, `limit` and `cursor` and answer \
                                       `{items, total, next_cursor}`."),
+        (name = "mail", description = "Email marketing: sender identities (own SMTP or the platform's, with a test send), block templates \
+                                       (heading, text, image, button, divider, columns; merge tags like `{{first_name|there}}`), campaigns to CRM \
+                                       tags or a segment (subscribed contacts only), sent now or scheduled through the job queue, and their report. \
+                                       Public: `GET/POST /u/{token}` (preferences, one-click unsubscribe), `GET /o/{token}` (open pixel), \
+                                       `GET /c/{token}` (tracked link, 302)."),
         (name = "jobs", description = "Background work the caller started (imports…): poll `GET /api/v1/jobs/{id}` for `{status, progress, errors}`."),
         (name = "admin", description = "Platform administration: every account and workspace, with search and pagination, and plan changes. \
                                         Platform admins only (`mewayz admin grant <email>`); anyone else gets 404, API keys 403."),
@@ -64,6 +69,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .merge(crate::modules::admin::rest::router())
         .merge(crate::modules::bio::rest::router())
         .merge(crate::modules::crm::rest::router())
+        .merge(crate::modules::mail::rest::router())
         .routes(routes!(super::jobs::get_job))
 }
 

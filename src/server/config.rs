@@ -48,6 +48,9 @@ pub struct Config {
     pub refresh_reuse_grace: Duration,
     /// Where uploaded files (avatars) are kept.
     pub storage_dir: String,
+    /// Campaign emails per second and workspace, per instance (`MAIL_RATE_PER_SECOND`); 0 is
+    /// no limit.
+    pub mail_rate_per_second: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +124,7 @@ impl Config {
             login_backoff_base: Duration::from_millis(parse("LOGIN_BACKOFF_BASE_MS", 1000)?),
             refresh_reuse_grace: Duration::from_secs(parse("REFRESH_REUSE_GRACE_SECS", 10)?),
             storage_dir: var("STORAGE_DIR").unwrap_or_else(|| "data/uploads".into()),
+            mail_rate_per_second: parse("MAIL_RATE_PER_SECOND", 50)?,
         })
     }
 

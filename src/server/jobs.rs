@@ -55,6 +55,7 @@ pub fn registry(config: &Config) -> anyhow::Result<Arc<Registry>> {
     let registry = crate::modules::workspaces::service::register(registry, config.storage_dir.clone());
     let registry = crate::modules::bio::service::register(registry);
     let registry = crate::modules::crm::service::register(registry, config.storage_dir.clone());
+    let registry = crate::modules::mail::sender::register(registry, config);
     Ok(Arc::new(registry))
 }
 

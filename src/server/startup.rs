@@ -120,6 +120,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .leptos_routes_with_context(state, pages, leptos_context(state.clone()), move || shell(leptos_options.clone()))
         .merge(api::router())
         .merge(crate::modules::bio::public::router())
+        .merge(crate::modules::mail::public::router())
         .route("/metrics", get(health::metrics))
         .route("/sw.js", get(pwa::service_worker))
         .route("/media/{*key}", get(storage::serve))

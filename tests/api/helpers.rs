@@ -248,19 +248,34 @@ pub struct ReceivedMail {
 pub struct FakeSmtp {
     pub url: String,
     pub received: std::sync::Arc<std::sync::Mutex<Vec<ReceivedMail>>>,
+    /// Set to end a `flaky` server's refusals.
+    pub healthy: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FakeSmtp {
     pub async fn start(reject: bool) -> Self {
+        Self::serve(reject, usize::MAX).await
+    }
+
+    /// Accepts `accept_first` messages, then answers every MAIL FROM with a temporary 451
+    /// until `healthy` is set.
+    pub async fn flaky(accept_first: usize) -> Self {
+        Self::serve(false, accept_first).await
+    }
+
+    async fn serve(reject: bool, accept_first: usize) -> Self {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("smtp://{}", listener.local_addr().unwrap());
         let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let store = received.clone();
+        let healthy = std::sync::Arc::new(AtomicBool::new(false));
+        let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+        let (store, ok) = (received.clone(), healthy.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { return };
-                let store = store.clone();
+                let (store, ok, accepted) = (store.clone(), ok.clone(), accepted.clone());
                 tokio::spawn(async move {
                     let (read, mut write) = stream.into_split();
                     let mut lines = BufReader::new(read).lines();
@@ -281,6 +296,12 @@ impl FakeSmtp {
                         let upper = line.to_ascii_uppercase();
                         let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
                             b"250-fake\r\n250 8BITMIME\r\n"
+                        } else if upper.starts_with("MAIL FROM") {
+                            if ok.load(Ordering::SeqCst) || accepted.fetch_add(1, Ordering::SeqCst) < accept_first {
+                                b"250 ok\r\n"
+                            } else {
+                                b"451 try again later\r\n"
+                            }
                         } else if upper.starts_with("RCPT TO:") {
                             if reject {
                                 b"550 no such mailbox\r\n"
@@ -302,7 +323,7 @@ impl FakeSmtp {
                 });
             }
         });
-        Self { url, received }
+        Self { url, received, healthy }
     }
 }
 

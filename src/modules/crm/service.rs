@@ -1036,3 +1036,70 @@ mod tests {
         assert!(parse_tags(&["a,b".into()]).is_err());
     }
 }
+
+// ---- email marketing (called by `modules::mail`)
+
+/// A contact a campaign may email.
+#[derive(Debug, Clone)]
+pub struct Mailable {
+    pub id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// The live contacts with an email address and consent `subscribed` that carry any of `tags`
+/// or match the saved segment `segment_id` (one of the two). Unsubscribed, bounced and
+/// complained contacts are never included. An unknown segment is a 422 on
+/// `audience.segment_id`.
+pub async fn mailable_contacts(conn: &mut MySqlConnection, workspace_id: Uuid, tags: &[String], segment_id: Option<Uuid>) -> Result<Vec<Mailable>, AppError> {
+    let fields = custom_fields_of(conn, workspace_id).await?;
+    let segment = match segment_id {
+        None => None,
+        Some(id) => {
+            let row = repo::find_segment(&mut *conn, workspace_id, id)
+                .await?
+                .ok_or_else(|| AppError::field("audience.segment_id", "There is no such segment in this workspace."))?;
+            Some(serde_json::from_str::<Filter>(&row.filter).unwrap_or_default())
+        }
+    };
+    let by_tags = (!tags.is_empty())
+        .then(|| Filter { match_: Match::Any, rules: tags.iter().map(|t| Rule { field: "tag".into(), op: Op::Is, value: t.clone() }).collect() });
+    let consent = Filter { match_: Match::All, rules: vec![Rule { field: "consent_status".into(), op: Op::Is, value: Consent::Subscribed.as_str().into() }] };
+    let filters: Vec<&Filter> = segment.iter().chain(by_tags.iter()).chain(std::iter::once(&consent)).collect();
+    let spec = ListSpec { words: Vec::new(), tag: None, filters, custom: &fields, deleted: false };
+    let mut out = Vec::new();
+    let mut after: Option<After> = None;
+    loop {
+        let page = repo::list_contacts(&mut *conn, workspace_id, &spec, (SortKey::Created, false), after.as_ref(), 1000).await?;
+        let Some((last, _)) = page.last() else { break };
+        after = Some(After::Time(last.created_at, last.id));
+        let full = page.len() == 1000;
+        out.extend(page.into_iter().filter_map(|(row, _)| {
+            let email = row.email?;
+            Some(Mailable { id: row.id, email, first_name: row.first_name, last_name: row.last_name })
+        }));
+        if !full {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Changes a contact's email consent, recording when and how (`source`, e.g. "unsubscribe
+/// link"), for a contact of `workspace_id`; `NotFound` otherwise. Returns the previous state.
+/// Call inside the transaction that records why (and add a timeline entry with
+/// `record_activity`).
+pub async fn set_consent(conn: &mut MySqlConnection, workspace_id: Uuid, contact_id: Uuid, consent: Consent, source: &str) -> Result<Consent, AppError> {
+    let row = repo::find_contact(&mut *conn, workspace_id, contact_id).await?.ok_or(AppError::NotFound)?;
+    let mut d = ContactData::from_row(&row);
+    let before = d.consent_status;
+    if before != consent {
+        let now = Utc::now();
+        d.consent_status = consent;
+        d.consent_at = Some(now);
+        d.consent_source = Some(source.chars().take(200).collect());
+        repo::update_contact(&mut *conn, workspace_id, contact_id, &d, now).await?;
+    }
+    Ok(before)
+}

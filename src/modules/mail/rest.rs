@@ -1,0 +1,178 @@
+//! `/api/v1/mail/…`: sender identities (with a test send), block templates (with a preview),
+//! campaigns (send now or schedule) and their report, over the same service as the pages.
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{service, types::*};
+use crate::server::{
+    error::{ApiJson, ApiResult, AppError},
+    state::AppState,
+    tenant::Tenant,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_identities, create_identity))
+        .routes(routes!(get_identity, update_identity, delete_identity))
+        .routes(routes!(test_identity))
+        .routes(routes!(list_templates, create_template))
+        .routes(routes!(get_template, update_template, delete_template))
+        .routes(routes!(preview_template))
+        .routes(routes!(list_campaigns, create_campaign))
+        .routes(routes!(get_campaign, update_campaign, delete_campaign))
+        .routes(routes!(send_campaign))
+        .routes(routes!(campaign_report))
+}
+
+/// A malformed id names nothing: 404, like another workspace's.
+fn uuid(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+fn created<T: serde::Serialize>(value: T) -> Response {
+    (StatusCode::CREATED, ApiJson(value)).into_response()
+}
+
+// ---- identities
+
+#[utoipa::path(get, path = "/mail/identities", tag = "mail", responses((status = 200, description = "Sender identities", body = Vec<IdentityView>)))]
+pub async fn list_identities(State(state): State<AppState>, t: Tenant) -> ApiResult<Vec<IdentityView>> {
+    Ok(ApiJson(service::list_identities(&state, &t).await?))
+}
+
+/// Add a sender: `{from_name, from_email, reply_to?, smtp_url?}`. Without `smtp_url` it sends
+/// through the platform's SMTP server. The SMTP address is stored encrypted and never returned.
+#[utoipa::path(post, path = "/mail/identities", tag = "mail", request_body = IdentityInput,
+    responses((status = 201, description = "Created", body = IdentityView), (status = 403, description = "Needs mail.write"), (status = 422, description = "A field is invalid")))]
+pub async fn create_identity(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<IdentityInput>) -> Result<Response, AppError> {
+    Ok(created(service::save_identity(&state, &t, None, input).await?))
+}
+
+#[utoipa::path(get, path = "/mail/identities/{id}", tag = "mail", params(("id" = Uuid, Path, description = "Identity id")),
+    responses((status = 200, description = "The identity", body = IdentityView), (status = 404, description = "Not found")))]
+pub async fn get_identity(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<IdentityView> {
+    Ok(ApiJson(service::get_identity(&state, &t, uuid(&id)?).await?))
+}
+
+#[utoipa::path(patch, path = "/mail/identities/{id}", tag = "mail", request_body = IdentityInput, params(("id" = Uuid, Path, description = "Identity id")),
+    responses((status = 200, description = "Updated", body = IdentityView), (status = 404, description = "Not found"), (status = 422, description = "A field is invalid")))]
+pub async fn update_identity(State(state): State<AppState>, t: Tenant, Path(id): Path<String>, ApiJson(input): ApiJson<IdentityInput>) -> ApiResult<IdentityView> {
+    Ok(ApiJson(service::save_identity(&state, &t, Some(uuid(&id)?), input).await?))
+}
+
+#[utoipa::path(delete, path = "/mail/identities/{id}", tag = "mail", params(("id" = Uuid, Path, description = "Identity id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found"), (status = 409, description = "Campaigns use it")))]
+pub async fn delete_identity(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    service::delete_identity(&state, &t, uuid(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Send a test message from this identity to `{to}` now; 422 with the SMTP server's reason
+/// when it refuses.
+#[utoipa::path(post, path = "/mail/identities/{id}/test", tag = "mail", request_body = TestSendInput, params(("id" = Uuid, Path, description = "Identity id")),
+    responses((status = 200, description = "Sent", body = TestSendResult), (status = 404, description = "Not found"), (status = 422, description = "Bad address, no SMTP server, or refused")))]
+pub async fn test_identity(State(state): State<AppState>, t: Tenant, Path(id): Path<String>, ApiJson(input): ApiJson<TestSendInput>) -> ApiResult<TestSendResult> {
+    Ok(ApiJson(service::test_identity(&state, &t, uuid(&id)?, input).await?))
+}
+
+// ---- templates
+
+#[utoipa::path(get, path = "/mail/templates", tag = "mail", responses((status = 200, description = "Templates", body = Vec<TemplateView>)))]
+pub async fn list_templates(State(state): State<AppState>, t: Tenant) -> ApiResult<Vec<TemplateView>> {
+    Ok(ApiJson(service::list_templates(&state, &t).await?))
+}
+
+/// Create a template: `{name, subject?, blocks: [{type: heading|text|image|button|divider|columns, …}]}`.
+#[utoipa::path(post, path = "/mail/templates", tag = "mail", request_body = TemplateInput,
+    responses((status = 201, description = "Created", body = TemplateView), (status = 403, description = "Needs mail.write"), (status = 422, description = "A field or block is invalid")))]
+pub async fn create_template(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<TemplateInput>) -> Result<Response, AppError> {
+    Ok(created(service::save_template(&state, &t, None, input).await?))
+}
+
+#[utoipa::path(get, path = "/mail/templates/{id}", tag = "mail", params(("id" = Uuid, Path, description = "Template id")),
+    responses((status = 200, description = "The template", body = TemplateView), (status = 404, description = "Not found")))]
+pub async fn get_template(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<TemplateView> {
+    Ok(ApiJson(service::get_template(&state, &t, uuid(&id)?).await?))
+}
+
+#[utoipa::path(patch, path = "/mail/templates/{id}", tag = "mail", request_body = TemplateInput, params(("id" = Uuid, Path, description = "Template id")),
+    responses((status = 200, description = "Updated", body = TemplateView), (status = 404, description = "Not found"), (status = 422, description = "A field or block is invalid")))]
+pub async fn update_template(State(state): State<AppState>, t: Tenant, Path(id): Path<String>, ApiJson(input): ApiJson<TemplateInput>) -> ApiResult<TemplateView> {
+    Ok(ApiJson(service::save_template(&state, &t, Some(uuid(&id)?), input).await?))
+}
+
+#[utoipa::path(delete, path = "/mail/templates/{id}", tag = "mail", params(("id" = Uuid, Path, description = "Template id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found"), (status = 409, description = "Campaigns use it")))]
+pub async fn delete_template(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    service::delete_template(&state, &t, uuid(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The template as email HTML and plain text, for a sample contact.
+#[utoipa::path(get, path = "/mail/templates/{id}/preview", tag = "mail", params(("id" = Uuid, Path, description = "Template id")),
+    responses((status = 200, description = "Rendered", body = Preview), (status = 404, description = "Not found")))]
+pub async fn preview_template(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<Preview> {
+    Ok(ApiJson(service::preview_template(&state, &t, uuid(&id)?).await?))
+}
+
+// ---- campaigns
+
+#[utoipa::path(get, path = "/mail/campaigns", tag = "mail", responses((status = 200, description = "Campaigns, newest first", body = Vec<CampaignView>)))]
+pub async fn list_campaigns(State(state): State<AppState>, t: Tenant) -> ApiResult<Vec<CampaignView>> {
+    Ok(ApiJson(service::list_campaigns(&state, &t).await?))
+}
+
+/// Create a draft: `{name, subject, from_email, body_html | template_id, audience: {tags: [..]} | {segment_id}, send_at?}`.
+#[utoipa::path(post, path = "/mail/campaigns", tag = "mail", request_body = CampaignInput,
+    responses((status = 201, description = "Created", body = CampaignView), (status = 403, description = "Needs mail.write"), (status = 422, description = "A field is invalid")))]
+pub async fn create_campaign(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<CampaignInput>) -> Result<Response, AppError> {
+    Ok(created(service::create_campaign(&state, &t, input).await?))
+}
+
+#[utoipa::path(get, path = "/mail/campaigns/{id}", tag = "mail", params(("id" = Uuid, Path, description = "Campaign id")),
+    responses((status = 200, description = "The campaign", body = CampaignView), (status = 404, description = "Not found")))]
+pub async fn get_campaign(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<CampaignView> {
+    Ok(ApiJson(service::get_campaign(&state, &t, uuid(&id)?).await?))
+}
+
+/// Change a draft or scheduled campaign (a sent one is 409).
+#[utoipa::path(patch, path = "/mail/campaigns/{id}", tag = "mail", request_body = CampaignInput, params(("id" = Uuid, Path, description = "Campaign id")),
+    responses((status = 200, description = "Updated", body = CampaignView), (status = 404, description = "Not found"), (status = 409, description = "Already sent"), (status = 422, description = "A field is invalid")))]
+pub async fn update_campaign(State(state): State<AppState>, t: Tenant, Path(id): Path<String>, ApiJson(input): ApiJson<CampaignInput>) -> ApiResult<CampaignView> {
+    Ok(ApiJson(service::update_campaign(&state, &t, uuid(&id)?, input).await?))
+}
+
+#[utoipa::path(delete, path = "/mail/campaigns/{id}", tag = "mail", params(("id" = Uuid, Path, description = "Campaign id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found"), (status = 409, description = "Sending or sent")))]
+pub async fn delete_campaign(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    service::delete_campaign(&state, &t, uuid(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Send now, or schedule for `send_at` (in the body or stored) when that is in the future.
+/// 422 when the subject, body, audience or SMTP server is missing, or nobody in the audience
+/// can be emailed.
+#[utoipa::path(post, path = "/mail/campaigns/{id}/send", tag = "mail", request_body = SendInput, params(("id" = Uuid, Path, description = "Campaign id")),
+    responses((status = 202, description = "Sending or scheduled", body = CampaignView), (status = 404, description = "Not found"), (status = 409, description = "Already sent"), (status = 422, description = "Not ready or empty audience")))]
+pub async fn send_campaign(State(state): State<AppState>, t: Tenant, Path(id): Path<String>, body: axum::body::Bytes) -> Result<Response, AppError> {
+    // The body is optional: an empty one sends now (or at the stored `send_at`).
+    let input: SendInput = if body.iter().all(u8::is_ascii_whitespace) {
+        SendInput::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::bad_request(format!("The body is not valid JSON: {e}")))?
+    };
+    Ok((StatusCode::ACCEPTED, ApiJson(service::send_campaign(&state, &t, uuid(&id)?, input).await?)).into_response())
+}
+
+/// Sent, delivered, opened, clicked, unsubscribed and bounced counts, a by-hour series and
+/// clicks per link.
+#[utoipa::path(get, path = "/mail/campaigns/{id}/report", tag = "mail", params(("id" = Uuid, Path, description = "Campaign id")),
+    responses((status = 200, description = "The report", body = Report), (status = 404, description = "Not found")))]
+pub async fn campaign_report(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<Report> {
+    Ok(ApiJson(service::report(&state, &t, uuid(&id)?).await?))
+}

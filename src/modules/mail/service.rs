@@ -1,0 +1,613 @@
+//! Sender identities, templates, campaigns and reports. The REST handlers call these; the
+//! sending itself is the job in `sender`. Audiences come from the CRM's `mailable_contacts`
+//! (subscribed contacts only); unsubscribes go back through `crm::service::set_consent`.
+use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
+use secrecy::ExposeSecret;
+use serde_json::json;
+use sqlx::MySqlConnection;
+use uuid::Uuid;
+
+use super::{
+    render::{self, Personal},
+    repo::{self, CampaignRow, IdentityRow, NewRecipient, TemplateRow},
+    sender,
+    types::*,
+};
+use crate::modules::auth::types::Email;
+use crate::modules::crm::{service as crm, types::Consent};
+use crate::modules::workspaces::permissions::Permission;
+use crate::server::{
+    crypto,
+    db::rfc3339 as at,
+    error::AppError,
+    jobs::{self, NewJob},
+    state::AppState,
+    tenant::Tenant,
+};
+use crate::shared::validate::Checks;
+
+const BODY_MAX: usize = 512 * 1024;
+
+fn text(field: &str, value: &str, max: usize, required: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() && !required.is_empty() {
+        return Err(required.to_owned());
+    }
+    if value.chars().count() > max {
+        return Err(format!("Use at most {max} characters ({field})."));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err("Use a single line without control characters.".into());
+    }
+    Ok(value.to_owned())
+}
+
+fn email(raw: &str) -> Result<String, String> {
+    Email::parse(raw).map(|e| e.as_str().to_owned())
+}
+
+// ---- identities
+
+fn identity_view(row: IdentityRow) -> IdentityView {
+    IdentityView {
+        id: row.id,
+        from_name: row.from_name,
+        from_email: row.from_email,
+        reply_to: row.reply_to,
+        has_smtp: row.smtp_url_sealed.is_some(),
+        created_at: at(row.created_at),
+        updated_at: at(row.updated_at),
+    }
+}
+
+pub async fn list_identities(state: &AppState, t: &Tenant) -> Result<Vec<IdentityView>, AppError> {
+    t.require(Permission::MailRead)?;
+    Ok(repo::list_identities(&state.pool, t.workspace_id()).await?.into_iter().map(identity_view).collect())
+}
+
+pub async fn get_identity(state: &AppState, t: &Tenant, id: Uuid) -> Result<IdentityView, AppError> {
+    t.require(Permission::MailRead)?;
+    Ok(identity_view(repo::find_identity(&state.pool, t.workspace_id(), id).await?.ok_or(AppError::NotFound)?))
+}
+
+/// Checks an SMTP URL the way lettre will read it.
+fn parse_smtp_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim();
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("smtp://") || lower.starts_with("smtps://")) {
+        return Err("Use an address like smtp://user:password@host:587?tls=required or smtps://…".into());
+    }
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).map_err(|e| format!("This SMTP address is not valid: {e}"))?;
+    Ok(url.to_owned())
+}
+
+pub async fn save_identity(state: &AppState, t: &Tenant, id: Option<Uuid>, input: IdentityInput) -> Result<IdentityView, AppError> {
+    t.require(Permission::MailWrite)?;
+    let ws = t.workspace_id();
+    let now = Utc::now();
+    let existing = match id {
+        Some(id) => Some(repo::find_identity(&state.pool, ws, id).await?.ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    let mut row = existing.clone().unwrap_or(IdentityRow {
+        id: Uuid::now_v7(),
+        from_name: String::new(),
+        from_email: String::new(),
+        reply_to: None,
+        smtp_url_sealed: None,
+        created_at: now,
+        updated_at: now,
+    });
+    let mut checks = Checks::default();
+    if let Some(name) = &input.from_name {
+        row.from_name = checks.check("from_name", text("from_name", name, 100, "")).unwrap_or_default();
+    }
+    match (&input.from_email, &existing) {
+        (Some(raw), _) => row.from_email = checks.check("from_email", email(raw)).unwrap_or_default(),
+        (None, None) => checks.fail("from_email", "Enter the address the emails come from."),
+        (None, Some(_)) => {}
+    }
+    if let Some(reply_to) = &input.reply_to {
+        row.reply_to = match reply_to.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None => None,
+            Some(raw) => checks.check("reply_to", email(raw)),
+        };
+    }
+    if let Some(smtp) = &input.smtp_url {
+        row.smtp_url_sealed = match smtp.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => checks.check("smtp_url", parse_smtp_url(raw)).map(|url| crypto::seal(&state.config.data_key, url.as_bytes())),
+        };
+    }
+    checks.finish()?;
+    row.updated_at = now;
+    repo::save_identity(&state.pool, ws, &row, existing.is_none()).await?;
+    Ok(identity_view(row))
+}
+
+pub async fn delete_identity(state: &AppState, t: &Tenant, id: Uuid) -> Result<(), AppError> {
+    t.require(Permission::MailDelete)?;
+    match repo::delete_identity(&state.pool, t.workspace_id(), id).await {
+        Ok(0) => Err(AppError::NotFound),
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Err(AppError::conflict("Campaigns use this sender; change them first.")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The SMTP URL an identity sends through: its own, else the platform's.
+pub fn smtp_url_of(state_config: &crate::server::config::Config, identity: Option<&IdentityRow>) -> Result<Option<String>, AppError> {
+    if let Some(sealed) = identity.and_then(|i| i.smtp_url_sealed.as_deref()) {
+        let url = crypto::open(&state_config.data_key, sealed)?;
+        return Ok(Some(String::from_utf8(url).map_err(|e| anyhow::anyhow!("sealed SMTP url: {e}"))?));
+    }
+    Ok(state_config.smtp_url.as_ref().map(|u| u.expose_secret().to_owned()))
+}
+
+pub fn mailbox(name: &str, address: &str) -> Result<Mailbox, AppError> {
+    let address = address.parse().map_err(|e| AppError::field("from_email", format!("This address cannot be used: {e}")))?;
+    Ok(Mailbox::new((!name.is_empty()).then(|| name.to_owned()), address))
+}
+
+/// Sends a short test message from the identity to `to`, now, and says whether the SMTP
+/// server took it (a refusal is a 422 with the server's reason).
+pub async fn test_identity(state: &AppState, t: &Tenant, id: Uuid, input: TestSendInput) -> Result<TestSendResult, AppError> {
+    t.require(Permission::MailWrite)?;
+    let identity = repo::find_identity(&state.pool, t.workspace_id(), id).await?.ok_or(AppError::NotFound)?;
+    let to = email(input.to.as_deref().unwrap_or_default()).map_err(|e| AppError::field("to", e))?;
+    let Some(url) = smtp_url_of(&state.config, Some(&identity))? else {
+        return Err(AppError::field("smtp_url", "No SMTP server is set up: add one to this sender or set SMTP_URL for the platform."));
+    };
+    let transport = sender::transport(&url)?;
+    let message = lettre::Message::builder()
+        .from(mailbox(&identity.from_name, &identity.from_email)?)
+        .to(to.parse().map_err(|_| AppError::field("to", "Enter an email address like name@example.com."))?)
+        .subject("Test message from Mewayz")
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(format!("This is a test message from the sender {} <{}>. It works.", identity.from_name, identity.from_email))
+        .map_err(|e| AppError::bad_request(format!("The message could not be built: {e}")))?;
+    use lettre::AsyncTransport;
+    transport.send(message).await.map_err(|e| AppError::field("smtp_url", format!("The SMTP server did not take the message: {e}")))?;
+    Ok(TestSendResult { sent: true, to })
+}
+
+// ---- templates
+
+fn template_view(row: TemplateRow) -> TemplateView {
+    TemplateView {
+        id: row.id,
+        blocks: serde_json::from_str(&row.blocks).unwrap_or_default(),
+        name: row.name,
+        subject: row.subject,
+        created_at: at(row.created_at),
+        updated_at: at(row.updated_at),
+    }
+}
+
+pub async fn list_templates(state: &AppState, t: &Tenant) -> Result<Vec<TemplateView>, AppError> {
+    t.require(Permission::MailRead)?;
+    Ok(repo::list_templates(&state.pool, t.workspace_id()).await?.into_iter().map(template_view).collect())
+}
+
+pub async fn get_template(state: &AppState, t: &Tenant, id: Uuid) -> Result<TemplateView, AppError> {
+    t.require(Permission::MailRead)?;
+    Ok(template_view(repo::find_template(&state.pool, t.workspace_id(), id).await?.ok_or(AppError::NotFound)?))
+}
+
+pub async fn save_template(state: &AppState, t: &Tenant, id: Option<Uuid>, input: TemplateInput) -> Result<TemplateView, AppError> {
+    t.require(Permission::MailWrite)?;
+    let ws = t.workspace_id();
+    let now = Utc::now();
+    let existing = match id {
+        Some(id) => Some(repo::find_template(&state.pool, ws, id).await?.ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    let mut row = existing.clone().unwrap_or(TemplateRow { id: Uuid::now_v7(), name: String::new(), subject: String::new(), blocks: "[]".into(), created_at: now, updated_at: now });
+    let mut checks = Checks::default();
+    match (&input.name, &existing) {
+        (Some(name), _) => row.name = checks.check("name", text("name", name, 100, "Name the template.")).unwrap_or_default(),
+        (None, None) => checks.fail("name", "Name the template."),
+        (None, Some(_)) => {}
+    }
+    if let Some(subject) = &input.subject {
+        row.subject = checks.check("subject", text("subject", subject, 255, "").and_then(|s| render::check_tags(&s).map(|()| s))).unwrap_or_default();
+    }
+    if let Some(blocks) = &input.blocks
+        && checks.check("blocks", render::check_blocks(blocks)).is_some()
+    {
+        row.blocks = serde_json::to_string(blocks).map_err(|e| anyhow::anyhow!("template json: {e}"))?;
+    }
+    checks.finish()?;
+    if row.blocks.len() > BODY_MAX {
+        return Err(AppError::field("blocks", "The template is too large."));
+    }
+    row.updated_at = now;
+    repo::save_template(&state.pool, ws, &row, existing.is_none()).await?;
+    Ok(template_view(row))
+}
+
+pub async fn delete_template(state: &AppState, t: &Tenant, id: Uuid) -> Result<(), AppError> {
+    t.require(Permission::MailDelete)?;
+    match repo::delete_template(&state.pool, t.workspace_id(), id).await {
+        Ok(0) => Err(AppError::NotFound),
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Err(AppError::conflict("Campaigns use this template; change them first.")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The template rendered for a sample contact (Ada Lovelace), links untracked.
+pub async fn preview_template(state: &AppState, t: &Tenant, id: Uuid) -> Result<Preview, AppError> {
+    let view = get_template(state, t, id).await?;
+    let (html, text) = render::render_blocks(&view.blocks);
+    let prepared = render::prepare(&view.subject, &html, &text, "Your workspace");
+    let values = |n: &str| match n {
+        "first_name" => Some("Ada".to_owned()),
+        "last_name" => Some("Lovelace".to_owned()),
+        "full_name" => Some("Ada Lovelace".to_owned()),
+        "email" => Some("ada@example.com".to_owned()),
+        _ => None,
+    };
+    let links = prepared.links.clone();
+    let link = |i: usize| links[i].clone();
+    let (_, html, text) = prepared.personalise(&Personal { values: &values, link: &link, unsubscribe_url: "#unsubscribe", open_url: "data:," });
+    Ok(Preview { html, text })
+}
+
+// ---- campaigns
+
+/// An RFC 3339 time, cut to the microseconds the database keeps (MySQL would round, MariaDB
+/// cut: the scheduled job compares the stored time with the one it was queued for).
+fn parse_time(field: &str, raw: &str) -> Result<DateTime<Utc>, AppError> {
+    use chrono::SubsecRound;
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|d| d.with_timezone(&Utc).trunc_subsecs(6))
+        .map_err(|_| AppError::field(field, "Use a date and time like 2026-12-24T09:00:00Z."))
+}
+
+fn campaign_view(row: CampaignRow) -> CampaignView {
+    CampaignView {
+        id: row.id,
+        name: row.name,
+        subject: row.subject,
+        from_name: row.from_name,
+        from_email: row.from_email,
+        reply_to: row.reply_to,
+        identity_id: row.identity_id,
+        template_id: row.template_id,
+        body_html: row.body_html,
+        audience: serde_json::from_str(&row.audience).unwrap_or_default(),
+        status: CampaignStatus::parse(&row.status).unwrap_or(CampaignStatus::Draft),
+        send_at: row.send_at.map(at),
+        started_at: row.started_at.map(at),
+        finished_at: row.finished_at.map(at),
+        recipients: row.recipients.max(0) as u64,
+        created_at: at(row.created_at),
+        updated_at: at(row.updated_at),
+    }
+}
+
+pub async fn list_campaigns(state: &AppState, t: &Tenant) -> Result<Vec<CampaignView>, AppError> {
+    t.require(Permission::MailRead)?;
+    Ok(repo::list_campaigns(&state.pool, t.workspace_id()).await?.into_iter().map(campaign_view).collect())
+}
+
+pub async fn get_campaign(state: &AppState, t: &Tenant, id: Uuid) -> Result<CampaignView, AppError> {
+    t.require(Permission::MailRead)?;
+    Ok(campaign_view(repo::find_campaign(&state.pool, t.workspace_id(), id).await?.ok_or(AppError::NotFound)?))
+}
+
+fn check_audience(a: &Audience, checks: &mut Checks) -> Option<String> {
+    let tags = a.tags.as_deref().unwrap_or_default();
+    match (tags.is_empty(), a.segment_id) {
+        (true, None) => {
+            checks.fail("audience", "Choose who receives the campaign: tags or a segment.");
+            None
+        }
+        (false, Some(_)) => {
+            checks.fail("audience", "Choose tags or a segment, not both.");
+            None
+        }
+        (false, None) => {
+            let tags = checks.check("audience.tags", crm::parse_tags(tags))?;
+            serde_json::to_string(&Audience { tags: Some(tags), segment_id: None }).ok()
+        }
+        (true, Some(id)) => serde_json::to_string(&Audience { tags: None, segment_id: Some(id) }).ok(),
+    }
+}
+
+/// Applies a create/update input to `row` (checked; every problem in one 422).
+async fn apply_campaign(conn: &mut MySqlConnection, ws: Uuid, row: &mut CampaignRow, input: &CampaignInput, creating: bool) -> Result<(), AppError> {
+    let mut checks = Checks::default();
+    match (&input.name, creating) {
+        (Some(name), _) => row.name = checks.check("name", text("name", name, 100, "Name the campaign.")).unwrap_or_default(),
+        (None, true) => checks.fail("name", "Name the campaign."),
+        _ => {}
+    }
+    if let Some(subject) = &input.subject {
+        row.subject = checks.check("subject", text("subject", subject, 255, "Write a subject.").and_then(|s| render::check_tags(&s).map(|()| s))).unwrap_or_default();
+    }
+    if let Some(identity) = input.identity_id {
+        row.identity_id = identity;
+        if let Some(id) = identity {
+            match repo::find_identity(&mut *conn, ws, id).await? {
+                None => checks.fail("identity_id", "There is no such sender in this workspace."),
+                Some(i) => {
+                    row.from_name = i.from_name;
+                    row.from_email = i.from_email;
+                    row.reply_to = i.reply_to;
+                }
+            }
+        }
+    }
+    if let Some(raw) = &input.from_email {
+        row.from_email = checks.check("from_email", email(raw)).unwrap_or_default();
+    }
+    if let Some(name) = &input.from_name {
+        row.from_name = checks.check("from_name", text("from_name", name, 100, "")).unwrap_or_default();
+    }
+    if let Some(reply_to) = &input.reply_to {
+        row.reply_to = match reply_to.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None => None,
+            Some(raw) => checks.check("reply_to", email(raw)),
+        };
+    }
+    if row.from_email.is_empty() && !checks.has_errors() {
+        checks.fail("from_email", "Enter the address the campaign comes from, or choose a sender.");
+    }
+    if let Some(body) = &input.body_html {
+        if body.len() > BODY_MAX {
+            checks.fail("body_html", "The body is larger than 512 KB.");
+        } else if let Some(clean) = checks.check("body_html", render::check_tags(body).map(|()| render::sanitize(body))) {
+            row.body_html = clean;
+        }
+    }
+    if let Some(template) = input.template_id {
+        row.template_id = template;
+        if let Some(id) = template
+            && repo::find_template(&mut *conn, ws, id).await?.is_none()
+        {
+            checks.fail("template_id", "There is no such template in this workspace.");
+        }
+    }
+    if input.body_html.as_deref().is_some_and(|b| !b.trim().is_empty()) && row.template_id.is_some() {
+        checks.fail("body_html", "Use either your own HTML or a template, not both.");
+    }
+    if let Some(audience) = &input.audience
+        && let Some(stored) = check_audience(audience, &mut checks)
+    {
+        row.audience = stored;
+    }
+    if let Some(send_at) = &input.send_at {
+        row.send_at = match send_at.as_deref().filter(|s| !s.trim().is_empty()) {
+            None => None,
+            Some(raw) => match parse_time("send_at", raw) {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    checks.fail("send_at", "Use a date and time like 2026-12-24T09:00:00Z.");
+                    None
+                }
+            },
+        };
+    }
+    checks.finish()
+}
+
+pub async fn create_campaign(state: &AppState, t: &Tenant, input: CampaignInput) -> Result<CampaignView, AppError> {
+    t.require(Permission::MailWrite)?;
+    let ws = t.workspace_id();
+    let now = Utc::now();
+    let mut row = CampaignRow {
+        id: Uuid::now_v7(),
+        name: String::new(),
+        subject: String::new(),
+        from_name: String::new(),
+        from_email: String::new(),
+        reply_to: None,
+        identity_id: None,
+        template_id: None,
+        body_html: String::new(),
+        audience: "{}".into(),
+        status: CampaignStatus::Draft.as_str().into(),
+        send_at: None,
+        started_at: None,
+        finished_at: None,
+        recipients: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = state.pool.begin().await?;
+    apply_campaign(&mut tx, ws, &mut row, &input, true).await?;
+    repo::save_campaign(&mut *tx, ws, &row, true).await?;
+    tx.commit().await?;
+    Ok(campaign_view(row))
+}
+
+pub async fn update_campaign(state: &AppState, t: &Tenant, id: Uuid, input: CampaignInput) -> Result<CampaignView, AppError> {
+    t.require(Permission::MailWrite)?;
+    let ws = t.workspace_id();
+    let mut tx = state.pool.begin().await?;
+    let mut row = repo::lock_campaign(&mut tx, ws, id).await?.ok_or(AppError::NotFound)?;
+    if !CampaignStatus::parse(&row.status).is_some_and(CampaignStatus::editable) {
+        return Err(AppError::conflict("This campaign has been sent; it can no longer be changed."));
+    }
+    let before = row.send_at;
+    apply_campaign(&mut tx, ws, &mut row, &input, false).await?;
+    row.updated_at = Utc::now();
+    if row.status == CampaignStatus::Scheduled.as_str() && row.send_at != before {
+        match row.send_at {
+            // A new time: a new start job; the old one sees the change and does nothing.
+            Some(send_at) => schedule(&mut tx, ws, id, send_at).await?,
+            None => row.status = CampaignStatus::Draft.as_str().into(),
+        }
+    }
+    repo::save_campaign(&mut *tx, ws, &row, false).await?;
+    tx.commit().await?;
+    Ok(campaign_view(row))
+}
+
+pub async fn delete_campaign(state: &AppState, t: &Tenant, id: Uuid) -> Result<(), AppError> {
+    t.require(Permission::MailDelete)?;
+    let ws = t.workspace_id();
+    let row = repo::find_campaign(&state.pool, ws, id).await?.ok_or(AppError::NotFound)?;
+    if repo::delete_campaign(&state.pool, ws, id).await? == 0 {
+        return Err(AppError::conflict(format!("This campaign is {}; only drafts and scheduled campaigns can be deleted.", row.status)));
+    }
+    Ok(())
+}
+
+async fn schedule(conn: &mut MySqlConnection, ws: Uuid, id: Uuid, send_at: DateTime<Utc>) -> Result<(), AppError> {
+    let payload = json!({"workspace_id": ws, "campaign_id": id, "send_at": at(send_at)});
+    jobs::enqueue(&mut *conn, NewJob::new(sender::START_JOB, payload).workspace(ws).run_at(send_at)).await?;
+    Ok(())
+}
+
+/// What is missing before a campaign can go out, as one 422.
+fn check_ready(row: &CampaignRow, config: &crate::server::config::Config, identity: Option<&IdentityRow>) -> Result<(), AppError> {
+    let mut checks = Checks::default();
+    if row.subject.trim().is_empty() {
+        checks.fail("subject", "Write a subject.");
+    }
+    if row.body_html.trim().is_empty() && row.template_id.is_none() {
+        checks.fail("body_html", "Write the email (body_html) or choose a template.");
+    }
+    if row.audience == "{}" {
+        checks.fail("audience", "Choose who receives the campaign: tags or a segment.");
+    }
+    if smtp_url_of(config, identity)?.is_none() {
+        checks.fail("identity_id", "No SMTP server is set up: add one to the sender identity or set SMTP_URL for the platform.");
+    }
+    checks.finish()
+}
+
+/// The campaign's recipients from the CRM. An empty audience is a 422 that says why.
+pub(super) async fn resolve_audience(conn: &mut MySqlConnection, ws: Uuid, row: &CampaignRow) -> Result<Vec<NewRecipient>, AppError> {
+    let audience: Audience = serde_json::from_str(&row.audience).unwrap_or_default();
+    let contacts = crm::mailable_contacts(conn, ws, audience.tags.as_deref().unwrap_or_default(), audience.segment_id).await?;
+    if contacts.is_empty() {
+        return Err(AppError::field(
+            "audience",
+            "Nobody in this audience can be emailed: it has no contacts with an address whose consent is subscribed \
+             (unsubscribed, bounced and complained contacts are always left out).",
+        ));
+    }
+    Ok(contacts.into_iter().map(|c| NewRecipient { contact_id: c.id, email: c.email, first_name: c.first_name, last_name: c.last_name }).collect())
+}
+
+/// Adds the recipients and the send job; the campaign becomes `sending`. In the caller's
+/// transaction.
+pub(super) async fn start_sending(conn: &mut MySqlConnection, ws: Uuid, row: &CampaignRow) -> Result<(), AppError> {
+    let recipients = resolve_audience(conn, ws, row).await?;
+    let now = Utc::now();
+    repo::insert_recipients(conn, ws, row.id, &recipients, now).await?;
+    repo::set_campaign_status(&mut *conn, ws, row.id, CampaignStatus::Sending.as_str(), now).await?;
+    let payload = json!({"workspace_id": ws, "campaign_id": row.id});
+    jobs::enqueue(&mut *conn, NewJob::new(sender::SEND_JOB, payload).workspace(ws).max_attempts(10)).await?;
+    Ok(())
+}
+
+/// Sends the campaign now, or schedules it for `send_at` (the input's, else the stored one)
+/// when that is in the future. The audience is checked now either way (an empty one is 422)
+/// and resolved again when a scheduled campaign starts.
+pub async fn send_campaign(state: &AppState, t: &Tenant, id: Uuid, input: SendInput) -> Result<CampaignView, AppError> {
+    t.require(Permission::MailWrite)?;
+    let ws = t.workspace_id();
+    let mut tx = state.pool.begin().await?;
+    let mut row = repo::lock_campaign(&mut tx, ws, id).await?.ok_or(AppError::NotFound)?;
+    if !CampaignStatus::parse(&row.status).is_some_and(CampaignStatus::editable) {
+        return Err(AppError::conflict("This campaign has already been sent."));
+    }
+    let identity = match row.identity_id {
+        Some(i) => repo::find_identity(&mut *tx, ws, i).await?,
+        None => None,
+    };
+    check_ready(&row, &state.config, identity.as_ref())?;
+    if let Some(raw) = input.send_at.as_deref().filter(|s| !s.trim().is_empty()) {
+        row.send_at = Some(parse_time("send_at", raw)?);
+    }
+    let now = Utc::now();
+    match row.send_at.filter(|t| *t > now) {
+        Some(send_at) => {
+            resolve_audience(&mut tx, ws, &row).await?;
+            row.status = CampaignStatus::Scheduled.as_str().into();
+            row.updated_at = now;
+            repo::save_campaign(&mut *tx, ws, &row, false).await?;
+            schedule(&mut tx, ws, id, send_at).await?;
+        }
+        None => {
+            repo::save_campaign(&mut *tx, ws, &row, false).await?;
+            start_sending(&mut tx, ws, &row).await?;
+        }
+    }
+    let row = repo::find_campaign(&mut *tx, ws, id).await?.ok_or(AppError::Internal)?;
+    tx.commit().await?;
+    Ok(campaign_view(row))
+}
+
+pub async fn report(state: &AppState, t: &Tenant, id: Uuid) -> Result<Report, AppError> {
+    t.require(Permission::MailRead)?;
+    let ws = t.workspace_id();
+    let mut conn = state.pool.acquire().await?;
+    repo::find_campaign(&mut *conn, ws, id).await?.ok_or(AppError::NotFound)?;
+    let n = |v: i64| v.max(0) as u64;
+    let totals = repo::totals(&mut *conn, ws, id).await?;
+    let by_hour = repo::by_hour(&mut *conn, ws, id)
+        .await?
+        .into_iter()
+        .map(|(hour, sent, opened, clicked)| HourPoint { hour, sent: n(sent), opened: n(opened), clicked: n(clicked) })
+        .collect();
+    let links = repo::link_clicks(&mut *conn, ws, id)
+        .await?
+        .into_iter()
+        .map(|(url, clicks, unique)| LinkClicks { url, clicks: n(clicks), unique_clicks: n(unique) })
+        .collect();
+    Ok(Report {
+        recipients: n(totals.recipients),
+        queued: n(totals.queued),
+        sent: n(totals.sent),
+        delivered: n(totals.sent - totals.bounced),
+        failed: n(totals.failed),
+        unknown: n(totals.unknown),
+        opened: n(totals.opened),
+        clicked: n(totals.clicked),
+        unsubscribed: n(totals.unsubscribed),
+        bounced: n(totals.bounced),
+        total_opens: n(totals.total_opens),
+        total_clicks: n(totals.total_clicks),
+        by_hour,
+        links,
+    })
+}
+
+// ---- the public side (tokens from the emails)
+
+/// A recipient unsubscribes (one click, or the button of the preference page): the CRM
+/// consent becomes `unsubscribed` with when and how, the contact's timeline says so, and the
+/// campaign's report counts it. Repeating it changes nothing.
+pub async fn unsubscribe(state: &AppState, ws: Uuid, recipient_id: Uuid, how: &str) -> Result<repo::RecipientRow, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let r = repo::find_recipient(&mut *tx, ws, recipient_id).await?.ok_or(AppError::NotFound)?;
+    let now = Utc::now();
+    let first = repo::mark_unsubscribed(&mut *tx, ws, r.id, now).await? == 1;
+    let campaign = repo::find_campaign(&mut *tx, ws, r.campaign_id).await?.ok_or(AppError::NotFound)?;
+    let before = match crm::set_consent(&mut tx, ws, r.contact_id, Consent::Unsubscribed, &format!("{how} ({})", campaign.name)).await {
+        Ok(before) => Some(before),
+        // The contact was deleted since: the recipient row still records the wish.
+        Err(AppError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
+    if first && before.is_some() {
+        let summary = format!("Unsubscribed from email via {how} (campaign “{}”)", campaign.name);
+        let data = json!({"campaign_id": campaign.id, "how": how});
+        crm::record_activity(
+            &mut tx,
+            ws,
+            r.contact_id,
+            crm::NewActivity { kind: "email_unsubscribed", summary: &summary, body: "", data, actor_id: None, occurred_at: Some(now) },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(r)
+}

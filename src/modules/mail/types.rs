@@ -1,0 +1,296 @@
+//! Wire types of email marketing: sender identities, block templates, campaigns and their
+//! report. Compiled for both targets; parsing that needs server crates (HTML sanitising, dates)
+//! lives in `render` and `service`.
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::shared::validate::double;
+
+// ---- identities
+
+/// Create or change a sender identity. PATCH: absent keeps, `null` clears.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IdentityInput {
+    pub from_name: Option<String>,
+    pub from_email: Option<String>,
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub reply_to: Option<Option<String>>,
+    /// The workspace's own SMTP server (`smtp://user:pass@host:587?tls=required`,
+    /// `smtps://…`); `null` uses the platform's. Write-only: never returned.
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub smtp_url: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IdentityView {
+    pub id: Uuid,
+    pub from_name: String,
+    pub from_email: String,
+    pub reply_to: Option<String>,
+    /// Whether the identity sends through its own SMTP server (else the platform's).
+    pub has_smtp: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `POST /mail/identities/{id}/test`: where the test message goes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TestSendInput {
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TestSendResult {
+    pub sent: bool,
+    pub to: String,
+}
+
+// ---- templates
+
+/// One block of a template. Text is rich (`<b>`, `<i>`, `<a href>`; everything else is
+/// removed); every other field is plain text. Merge tags (`{{first_name|there}}`) work in
+/// headings, text and button labels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    Heading {
+        text: String,
+        /// 1 to 3; 1 when absent.
+        #[serde(default)]
+        level: Option<u8>,
+    },
+    Text {
+        html: String,
+    },
+    Image {
+        src: String,
+        #[serde(default)]
+        alt: String,
+        #[serde(default)]
+        href: Option<String>,
+    },
+    Button {
+        label: String,
+        href: String,
+    },
+    Divider,
+    /// Side by side on wide screens, stacked on phones. At most 3 columns, no nesting.
+    Columns {
+        #[cfg_attr(feature = "ssr", schema(no_recursion))]
+        columns: Vec<Vec<Block>>,
+    },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TemplateInput {
+    pub name: Option<String>,
+    pub subject: Option<String>,
+    pub blocks: Option<Vec<Block>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TemplateView {
+    pub id: Uuid,
+    pub name: String,
+    pub subject: String,
+    pub blocks: Vec<Block>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A template rendered for a sample contact (`GET /mail/templates/{id}/preview`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Preview {
+    pub html: String,
+    pub text: String,
+}
+
+// ---- campaigns
+
+/// Who a campaign goes to: contacts with any of `tags`, or the contacts of a saved segment.
+/// Only contacts whose consent is `subscribed` are mailed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Audience {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_id: Option<Uuid>,
+}
+
+/// Create or change a campaign (drafts and scheduled ones only). Either `body_html` or
+/// `template_id`; the sender is `identity_id` or `from_email` (+ `from_name`, `reply_to`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CampaignInput {
+    pub name: Option<String>,
+    pub subject: Option<String>,
+    pub from_email: Option<String>,
+    pub from_name: Option<String>,
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub reply_to: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Uuid>))]
+    pub identity_id: Option<Option<Uuid>>,
+    pub body_html: Option<String>,
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Uuid>))]
+    pub template_id: Option<Option<Uuid>>,
+    pub audience: Option<Audience>,
+    /// RFC 3339; when set, `send` schedules the campaign for then.
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub send_at: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    Draft,
+    Scheduled,
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl CampaignStatus {
+    pub const ALL: [CampaignStatus; 5] = [Self::Draft, Self::Scheduled, Self::Sending, Self::Sent, Self::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Scheduled => "scheduled",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Drafts and scheduled campaigns can still be edited and deleted.
+    pub fn editable(self) -> bool {
+        matches!(self, Self::Draft | Self::Scheduled)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CampaignView {
+    pub id: Uuid,
+    pub name: String,
+    pub subject: String,
+    pub from_name: String,
+    pub from_email: String,
+    pub reply_to: Option<String>,
+    pub identity_id: Option<Uuid>,
+    pub template_id: Option<Uuid>,
+    pub body_html: String,
+    pub audience: Audience,
+    pub status: CampaignStatus,
+    pub send_at: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// Contacts the campaign was addressed to (known once sending starts).
+    pub recipients: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `POST /mail/campaigns/{id}/send`: now, or at `send_at` (RFC 3339) when given or stored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SendInput {
+    pub send_at: Option<String>,
+}
+
+// ---- report
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct HourPoint {
+    /// The hour's start, RFC 3339 UTC.
+    pub hour: String,
+    pub sent: u64,
+    pub opened: u64,
+    pub clicked: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LinkClicks {
+    pub url: String,
+    pub clicks: u64,
+    /// Recipients who clicked it at least once.
+    pub unique_clicks: u64,
+}
+
+/// A campaign's outcome. Counts are recipients (an open or click counts once per person);
+/// `delivered` is `sent` less bounces.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Report {
+    pub recipients: u64,
+    pub queued: u64,
+    pub sent: u64,
+    pub delivered: u64,
+    pub failed: u64,
+    /// Rows whose send was interrupted by a crash and were not retried (at most once).
+    pub unknown: u64,
+    pub opened: u64,
+    pub clicked: u64,
+    pub unsubscribed: u64,
+    pub bounced: u64,
+    pub total_opens: u64,
+    pub total_clicks: u64,
+    pub by_hour: Vec<HourPoint>,
+    pub links: Vec<LinkClicks>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_read_their_json_shape_including_nested_columns() {
+        let raw = r#"[{"type":"heading","text":"Hi {{first_name|there}}"},{"type":"divider"},
+            {"type":"columns","columns":[[{"type":"text","html":"<b>a</b>"}],[{"type":"button","label":"Go","href":"https://x.example"}]]}]"#;
+        let blocks: Vec<Block> = serde_json::from_str(raw).unwrap();
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[0], Block::Heading { text: "Hi {{first_name|there}}".into(), level: None });
+        assert!(matches!(&blocks[2], Block::Columns { columns } if columns.len() == 2));
+    }
+
+    #[test]
+    fn an_audience_is_tags_or_a_segment_and_patch_fields_tell_absent_from_null() {
+        let a: Audience = serde_json::from_str(r#"{"tags":["vip"]}"#).unwrap();
+        assert_eq!(a.tags.as_deref(), Some(&["vip".to_owned()][..]));
+        assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"tags":["vip"]}"#);
+        let input: CampaignInput = serde_json::from_str(r#"{"template_id":null}"#).unwrap();
+        assert_eq!(input.template_id, Some(None));
+        assert_eq!(input.reply_to, None);
+    }
+
+    #[test]
+    fn campaign_statuses_round_trip_and_only_unsent_ones_are_editable() {
+        for s in CampaignStatus::ALL {
+            assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
+        }
+        assert!(CampaignStatus::Scheduled.editable());
+        assert!(!CampaignStatus::Sending.editable());
+    }
+}
