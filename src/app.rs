@@ -79,6 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("crm") view=crate::modules::crm::ui::ContactsPage/>
                     <Route path=path!("crm/contacts/:id") view=crate::modules::crm::ui::ContactPage/>
                     <Route path=path!("crm/companies") view=crate::modules::crm::ui::CompaniesPage/>
+                    <Route path=path!("crm/deals") view=crate::modules::crm::ui::DealsPage/>
+                    <Route path=path!("crm/import") view=crate::modules::crm::ui::ImportPage/>
                     <Route path=path!("crm/segments") view=crate::modules::crm::ui::SegmentsPage/>
                     <Route path=path!("crm/settings") view=crate::modules::crm::ui::CrmSettingsPage/>
                     <Route path=path!(":module") view=layout::ModulePage/>

@@ -442,7 +442,7 @@ fn session_row(session: SessionView, revoking: RwSignal<Option<Uuid>>, revoke: C
     let id = session.id;
     let label = format!("Sign out {}", session.device);
     view! {
-        <li class="list-item">
+        <li class="row-item">
             <div class="list-main">
                 <span class="list-title">
                     {session.device}
@@ -764,7 +764,7 @@ fn event_row(event: SecurityEventView) -> impl IntoView {
     let device = device_name(event.user_agent.as_deref());
     let place = event.ip.unwrap_or_else(|| "Unknown IP address".into());
     view! {
-        <li class="list-item">
+        <li class="row-item">
             <div class="list-main">
                 <span class=if is_warning(&event.kind) { "list-title list-title-warn" } else { "list-title" }>
                     {event_label(&event.kind)}

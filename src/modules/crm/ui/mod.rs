@@ -1,10 +1,13 @@
 //! The CRM pages: contacts (`/w/{slug}/crm`), one contact with its timeline
 //! (`/w/{slug}/crm/contacts/{id}`), companies, saved segments with the rule builder, and the
-//! settings (custom fields and tags). Controls a member may not use are not rendered (the
+//! settings (custom fields and tags), the deals board (`/w/{slug}/crm/deals`) and the CSV
+//! import wizard (`/w/{slug}/crm/import`). Controls a member may not use are not rendered (the
 //! server checks again anyway); a write that fails says why.
 mod companies;
 mod contact;
 mod contacts;
+mod deals;
+mod import;
 mod segments;
 mod settings;
 
@@ -14,6 +17,8 @@ use leptos_router::components::A;
 pub use companies::CompaniesPage;
 pub use contact::ContactPage;
 pub use contacts::ContactsPage;
+pub use deals::DealsPage;
+pub use import::ImportPage;
 pub use segments::SegmentsPage;
 pub use settings::CrmSettingsPage;
 
@@ -132,7 +137,9 @@ fn CrmHeader(slug: String, title: &'static str, text: &'static str, #[prop(optio
         <nav class="crm-nav" aria-label="CRM">
             {link("/crm", "Contacts", "users")}
             {link("/crm/companies", "Companies", "building")}
+            {link("/crm/deals", "Deals", "deals")}
             {link("/crm/segments", "Segments", "filter")}
+            {link("/crm/import", "Import", "upload")}
             {link("/crm/settings", "Settings", "settings")}
         </nav>
     }
@@ -145,6 +152,13 @@ fn own_path(name: &str) -> Option<&'static str> {
         "filter" => "M3 5h18l-7 8v6l-4 2v-8L3 5Z",
         "search" => "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14ZM20 20l-4-4",
         "download" => "M12 4v11M7 10l5 5 5-5M5 20h14",
+        "upload" => "M12 16V5M7 10l5-5 5 5M5 20h14",
+        "deals" => "M4 4h4v16H4zM10 4h4v10h-4zM16 4h4v6h-4z",
+        "grip" => "M9 6h.01M15 6h.01M9 12h.01M15 12h.01M9 18h.01M15 18h.01",
+        "up" => "m6 15 6-6 6 6",
+        "down" => "m6 9 6 6 6-6",
+        "left" => "m15 6-6 6 6 6",
+        "right" => "m9 6 6 6-6 6",
         "note" => "M5 3h10l4 4v14H5V3Zm9 0v5h5M8 12h8M8 16h6",
         "tag" => "M3 12V4h8l10 10-8 8L3 12Zm5-4h.01",
         "pencil" => "M4 20h4L19 9l-4-4L4 16v4Z",

@@ -101,7 +101,7 @@ pub fn ActivityPage() -> impl IntoView {
 fn entry(item: ActivityView) -> impl IntoView {
     let actor = item.actor_name.unwrap_or_else(|| "Mewayz".into());
     view! {
-        <li class="list-item activity-item">
+        <li class="row-item activity-item">
             <span class="avatar-sm avatar-initials" title=actor.clone() aria-hidden="true">{initials(&actor)}</span>
             <div class="list-main">
                 <span class="list-title break">{item.summary}</span>

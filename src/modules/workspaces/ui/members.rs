@@ -655,7 +655,7 @@ fn RolesCard(slug: String, roles: RolesResource, manage: bool, changed: Callback
 fn built_in_row(role: BuiltInRoleView) -> impl IntoView {
     let count = role.permissions.iter().count() as u64;
     view! {
-        <li class="list-item">
+        <li class="row-item">
             <div class="list-main">
                 <span class="list-title">{role.name}</span>
                 <span class="meta">{role.description}</span>
@@ -684,7 +684,7 @@ fn custom_role_row(role: RoleView, manage: bool, open_editor: Callback<Option<Ro
         }
     });
     view! {
-        <li class="list-item">
+        <li class="row-item">
             <div class="list-main">
                 <span class="list-title">{role.name.clone()}</span>
                 {(!role.description.is_empty()).then(|| view! { <span class="meta">{role.description.clone()}</span> })}

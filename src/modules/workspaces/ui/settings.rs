@@ -736,7 +736,7 @@ fn DeletedWorkspaces() -> impl IntoView {
 fn deleted_row(w: WorkspaceView, restoring: RwSignal<Option<Uuid>>, restore: Callback<Uuid>) -> impl IntoView {
     let id = w.id;
     view! {
-        <li class="list-item">
+        <li class="row-item">
             <div class="list-main">
                 <span class="list-title">{w.name.clone()}</span>
                 <span class="meta">
