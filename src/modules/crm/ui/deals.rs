@@ -874,12 +874,13 @@ fn PipelineForm(
             <fieldset class="plain-fieldset stack-sm">
                 <legend class="field-label">"Stages, in board order"</legend>
                 <ol class="stage-list">
-                    // Keyed by place too: a moved row is drawn anew. Reactive `disabled`s on rows
-                    // that a keyed <For> moved went stale (the last row's "down" stayed disabled).
+                    // Keyed by place too, so a moved row is drawn anew. No `disabled` on these
+                    // buttons: in rows of a keyed <For> it was rendered as `disabled="4"` and stuck
+                    // (a moved stage could not go back down); a move past either end does nothing.
                     <For
                         each=move || { let s = stages.get(); let n = s.len(); s.into_iter().enumerate().map(move |(i, d)| (i, n, d)).collect::<Vec<_>>() }
                         key=|(i, n, d)| (*i, *n, d.key)
-                        let:((i, n, d))
+                        let:((i, _, d))
                     >
                         {
                             let key = d.key;
@@ -888,11 +889,11 @@ fn PipelineForm(
                                     <input class="field-input" type="text" autocomplete="off" aria-label=format!("Stage {} name", i + 1)
                                         prop:value=move || d.name.get() on:input=move |ev| d.name.set(event_target_value(&ev))/>
                                     <button type="button" class="icon-btn" aria-label=format!("Move stage {} up", i + 1)
-                                        disabled=i == 0 on:click=move |_| shift(key, -1)><CrmIcon name="up"/></button>
+                                        on:click=move |_| shift(key, -1)><CrmIcon name="up"/></button>
                                     <button type="button" class="icon-btn" aria-label=format!("Move stage {} down", i + 1)
-                                        disabled=i + 1 >= n on:click=move |_| shift(key, 1)><CrmIcon name="down"/></button>
+                                        on:click=move |_| shift(key, 1)><CrmIcon name="down"/></button>
                                     <button type="button" class="icon-btn crm-rule-remove" aria-label=format!("Remove stage {}", i + 1)
-                                        disabled=n <= 1 on:click=move |_| stages.update(|s| s.retain(|x| x.key != key))><Icon name="trash"/></button>
+                                        on:click=move |_| stages.update(|s| if s.len() > 1 { s.retain(|x| x.key != key) })><Icon name="trash"/></button>
                                 </li>
                             }
                         }
