@@ -3,9 +3,8 @@
 // phone (the board scrolls sideways under the finger), the move kept after a reload, a move
 // by keyboard and by the "Move to" list, a deal marked won; then a CSV with one bad row
 // imported through the wizard, the bad row reported by line and the good contacts listed.
-// Screenshots at 390 px and 1280 px go to end2end/artifacts/ (and /tmp/shots/ when it exists).
+// Screenshots at 390 px and 1280 px go to end2end/artifacts/.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { DESKTOP, createWorkspaceApi, hydrated, screenshot, signUpApi, useServerAndBrowser } from './support.mjs';
 
@@ -16,7 +15,6 @@ const fitsWidth = (page) => page.evaluate(() => document.documentElement.scrollW
 
 async function shot(page, name) {
   await screenshot(page, name);
-  if (existsSync('/tmp/shots')) await page.screenshot({ path: `/tmp/shots/${name}.png`, fullPage: true });
 }
 
 function watch(page, errors) {
