@@ -83,6 +83,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("crm/import") view=crate::modules::crm::ui::ImportPage/>
                     <Route path=path!("crm/segments") view=crate::modules::crm::ui::SegmentsPage/>
                     <Route path=path!("crm/settings") view=crate::modules::crm::ui::CrmSettingsPage/>
+                    <Route path=path!("mail") view=crate::modules::mail::ui::CampaignsPage/>
+                    <Route path=path!("mail/campaigns/:id") view=crate::modules::mail::ui::CampaignPage/>
+                    <Route path=path!("mail/templates") view=crate::modules::mail::ui::TemplatesPage/>
+                    <Route path=path!("mail/templates/:id") view=crate::modules::mail::ui::TemplatePage/>
+                    <Route path=path!("mail/senders") view=crate::modules::mail::ui::SendersPage/>
                     <Route path=path!(":module") view=layout::ModulePage/>
                 </ParentRoute>
             </Routes>

@@ -218,6 +218,40 @@ async fn identities_templates_and_campaigns_are_created_read_changed_and_deleted
 }
 
 #[sqlx::test]
+async fn the_editor_previews_unsaved_blocks_and_counts_an_audience_before_sending(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    let ws = owner(&app).await;
+    let blocks = json!([{"type": "heading", "text": "Hi {{first_name|there}}"}, {"type": "button", "label": "Go", "href": "https://go.example"}]);
+    let preview: Value = app.post_json("/api/v1/mail/templates/preview", &json!({"subject": "S", "blocks": blocks})).await.json().await.unwrap();
+    assert!(preview["html"].as_str().unwrap().contains("Hi Ada"), "{preview}");
+    assert!(preview["text"].as_str().unwrap().contains("Go: https://go.example"), "{preview}");
+    let bad = problem(app.post_json("/api/v1/mail/templates/preview", &json!({"blocks": [{"type": "divider"}, {"type": "image", "src": ""}]})).await, 422).await;
+    assert!(bad["errors"][0]["message"].as_str().unwrap().starts_with("Block 2:"), "{bad}");
+    assert_eq!(get_json(&app, "/api/v1/mail/templates").await, json!([]), "a preview saves nothing");
+
+    contacts(&app, "s", 3, "vip", "subscribed").await;
+    contacts(&app, "u", 2, "vip", "unsubscribed").await;
+    let size: Value = app.post_json("/api/v1/mail/audience/size", &json!({"tags": ["VIP", "nobody"]})).await.json().await.unwrap();
+    assert_eq!(size, json!({"contacts": 3}), "only subscribed contacts count");
+    let segment = created(app.post_json("/api/v1/crm/segments", &json!({"name": "S", "filter": {"match": "all", "rules": [{"field": "email", "op": "contains", "value": "s1@"}]}})).await).await;
+    let size: Value = app.post_json("/api/v1/mail/audience/size", &json!({"segment_id": id(&segment)})).await.json().await.unwrap();
+    assert_eq!(size, json!({"contacts": 1}));
+    problem(app.post_json("/api/v1/mail/audience/size", &json!({})).await, 422).await;
+
+    // Another workspace neither sees this segment nor counts these contacts.
+    let intruder = person(&app, "intruder@example.com").await;
+    send(&app, &intruder.client, Method::POST, "/api/v1/workspaces", Some(json!({"name": "Intruder"}))).await;
+    let res = send(&app, &intruder.client, Method::POST, "/api/v1/mail/audience/size", Some(json!({"segment_id": id(&segment)}))).await;
+    assert_eq!(problem(res, 422).await["errors"][0]["field"], "audience.segment_id");
+    let res = send(&app, &intruder.client, Method::POST, "/api/v1/mail/audience/size", Some(json!({"tags": ["vip"]}))).await;
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"contacts": 0}));
+    // A viewer may preview and count (both only read).
+    let viewer = join(&app, &ws, "viewer@example.com", "viewer").await;
+    let res = viewer.client.post(app.url("/api/v1/mail/audience/size")).header("origin", app.origin()).header("x-workspace-id", &ws).json(&json!({"tags": ["vip"]})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[sqlx::test]
 async fn sending_is_refused_with_a_clear_message_when_something_is_missing_or_nobody_can_be_emailed(pool: MySqlPool) {
     let smtp = FakeSmtp::start(false).await;
     let app = app_with_smtp(pool, &smtp.url).await;

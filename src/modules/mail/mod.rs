@@ -2,7 +2,9 @@
 //! templates rendered to responsive HTML and plain text, campaigns to CRM tags or segments sent
 //! through the job queue, and the public unsubscribe, open and click endpoints that feed each
 //! campaign's report.
+pub mod server_fns;
 pub mod types;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod public;

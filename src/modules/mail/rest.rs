@@ -23,6 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_templates, create_template))
         .routes(routes!(get_template, update_template, delete_template))
         .routes(routes!(preview_template))
+        .routes(routes!(preview_blocks))
+        .routes(routes!(audience_size))
         .routes(routes!(list_campaigns, create_campaign))
         .routes(routes!(get_campaign, update_campaign, delete_campaign))
         .routes(routes!(send_campaign))
@@ -118,6 +120,22 @@ pub async fn delete_template(State(state): State<AppState>, t: Tenant, Path(id):
     responses((status = 200, description = "Rendered", body = Preview), (status = 404, description = "Not found")))]
 pub async fn preview_template(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<Preview> {
     Ok(ApiJson(service::preview_template(&state, &t, uuid(&id)?).await?))
+}
+
+/// Blocks not saved yet as email HTML and plain text (the editor's live preview); the same
+/// checks as saving a template.
+#[utoipa::path(post, path = "/mail/templates/preview", tag = "mail", request_body = PreviewInput,
+    responses((status = 200, description = "Rendered", body = Preview), (status = 422, description = "A block is invalid")))]
+pub async fn preview_blocks(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<PreviewInput>) -> ApiResult<Preview> {
+    Ok(ApiJson(service::preview_blocks(&state, &t, input.subject, input.blocks).await?))
+}
+
+/// How many contacts an audience (`{tags}` or `{segment_id}`) reaches now: subscribed, with
+/// an address.
+#[utoipa::path(post, path = "/mail/audience/size", tag = "mail", request_body = Audience,
+    responses((status = 200, description = "The count", body = AudienceSize), (status = 422, description = "No audience, or an unknown segment")))]
+pub async fn audience_size(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<Audience>) -> ApiResult<AudienceSize> {
+    Ok(ApiJson(AudienceSize { contacts: service::audience_size(&state, &t, input).await? }))
 }
 
 // ---- campaigns

@@ -240,8 +240,23 @@ pub async fn delete_template(state: &AppState, t: &Tenant, id: Uuid) -> Result<(
 /// The template rendered for a sample contact (Ada Lovelace), links untracked.
 pub async fn preview_template(state: &AppState, t: &Tenant, id: Uuid) -> Result<Preview, AppError> {
     let view = get_template(state, t, id).await?;
-    let (html, text) = render::render_blocks(&view.blocks);
-    let prepared = render::prepare(&view.subject, &html, &text, "Your workspace");
+    Ok(sample(&view.subject, &view.blocks))
+}
+
+/// Blocks not saved yet, rendered like `preview_template` (the editor's live preview). The
+/// same checks as saving, so the preview never shows what could not be saved.
+pub async fn preview_blocks(_state: &AppState, t: &Tenant, subject: String, blocks: Vec<Block>) -> Result<Preview, AppError> {
+    t.require(Permission::MailRead)?;
+    let mut checks = Checks::default();
+    checks.check("subject", render::check_tags(&subject));
+    checks.check("blocks", render::check_blocks(&blocks));
+    checks.finish()?;
+    Ok(sample(&subject, &blocks))
+}
+
+fn sample(subject: &str, blocks: &[Block]) -> Preview {
+    let (html, text) = render::render_blocks(blocks);
+    let prepared = render::prepare(subject, &html, &text, "Your workspace");
     let values = |n: &str| match n {
         "first_name" => Some("Ada".to_owned()),
         "last_name" => Some("Lovelace".to_owned()),
@@ -252,7 +267,7 @@ pub async fn preview_template(state: &AppState, t: &Tenant, id: Uuid) -> Result<
     let links = prepared.links.clone();
     let link = |i: usize| links[i].clone();
     let (_, html, text) = prepared.personalise(&Personal { values: &values, link: &link, unsubscribe_url: "#unsubscribe", open_url: "data:," });
-    Ok(Preview { html, text })
+    Preview { html, text }
 }
 
 // ---- campaigns
@@ -493,6 +508,18 @@ pub(super) async fn resolve_audience(conn: &mut MySqlConnection, ws: Uuid, row: 
         ));
     }
     Ok(contacts.into_iter().map(|c| NewRecipient { contact_id: c.id, email: c.email, first_name: c.first_name, last_name: c.last_name }).collect())
+}
+
+/// How many contacts an audience would reach now (subscribed, with an address): the number
+/// the campaign page shows before sending.
+pub async fn audience_size(state: &AppState, t: &Tenant, audience: Audience) -> Result<u64, AppError> {
+    t.require(Permission::MailRead)?;
+    let mut checks = Checks::default();
+    check_audience(&audience, &mut checks);
+    checks.finish()?;
+    let mut conn = state.pool.acquire().await?;
+    let tags = audience.tags.as_deref().unwrap_or_default();
+    Ok(crm::mailable_contacts(&mut conn, t.workspace_id(), tags, audience.segment_id).await?.len() as u64)
 }
 
 /// Adds the recipients and the send job; the campaign becomes `sending`. In the caller's

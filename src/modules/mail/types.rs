@@ -115,6 +115,22 @@ pub struct Preview {
     pub text: String,
 }
 
+/// `POST /mail/templates/preview`: blocks not saved yet, rendered like a saved template.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PreviewInput {
+    #[serde(default)]
+    pub subject: String,
+    pub blocks: Vec<Block>,
+}
+
+/// `POST /mail/audience/size`: how many contacts an audience reaches now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AudienceSize {
+    pub contacts: u64,
+}
+
 // ---- campaigns
 
 /// Who a campaign goes to: contacts with any of `tags`, or the contacts of a saved segment.

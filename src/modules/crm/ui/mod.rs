@@ -48,12 +48,12 @@ fn use_access() -> Memo<Option<Access>> {
     })
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// "vip, new lead ,," → ["vip", "new lead"].
-fn split_list(raw: &str) -> Vec<String> {
+pub(crate) fn split_list(raw: &str) -> Vec<String> {
     raw.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()
 }
 
@@ -64,7 +64,7 @@ fn tag_style(color: &str) -> Option<String> {
 }
 
 /// Percent-encoding of a query-string value (RFC 3986 unreserved characters stay).
-fn enc(value: &str) -> String {
+pub(crate) fn enc(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         match b {
@@ -85,7 +85,7 @@ fn field_label(field: &str) -> String {
 
 /// What a failed save says that none of the form's fields shows: a message about another field
 /// (named), or the error itself (no permission, plan limit…).
-fn unshown_error(err: &AppError, shown: &[&str]) -> Option<String> {
+pub(crate) fn unshown_error(err: &AppError, shown: &[&str]) -> Option<String> {
     match err {
         AppError::Validation { errors } => {
             let rest: Vec<String> = errors
@@ -105,7 +105,7 @@ fn field_message(errors: RwSignal<Option<AppError>>, field: String) -> Signal<Op
 }
 
 /// A form's message that belongs to no field, as an alert.
-fn form_alert(message: Signal<Option<String>>) -> impl IntoView {
+pub(crate) fn form_alert(message: Signal<Option<String>>) -> impl IntoView {
     move || message.get().map(|m| view! { <p class="callout callout-warning break" role="alert">{m}</p> })
 }
 
@@ -171,7 +171,7 @@ fn own_path(name: &str) -> Option<&'static str> {
 
 /// An icon from the shared set, or one of the CRM's own.
 #[component]
-fn CrmIcon(name: &'static str) -> impl IntoView {
+pub(crate) fn CrmIcon(name: &'static str) -> impl IntoView {
     match own_path(name) {
         Some(d) => view! {
             <svg class="icon" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8"
@@ -186,14 +186,14 @@ fn CrmIcon(name: &'static str) -> impl IntoView {
 
 /// Calls `f` once the input has been quiet for `ms` milliseconds.
 #[derive(Clone, Copy)]
-struct Debounce(StoredValue<u64>);
+pub(crate) struct Debounce(StoredValue<u64>);
 
 impl Debounce {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Debounce(StoredValue::new(0))
     }
 
-    fn run(self, ms: u64, f: impl FnOnce() + 'static) {
+    pub(crate) fn run(self, ms: u64, f: impl FnOnce() + 'static) {
         let turn = self.0.get_value() + 1;
         self.0.set_value(turn);
         set_timeout(

@@ -1,0 +1,135 @@
+//! The email pages: campaigns (`/w/{slug}/mail`) with the editor and, once sent, the report
+//! (`/w/{slug}/mail/campaigns/{id}`); templates with the block editor and its phone/desktop
+//! preview (`/w/{slug}/mail/templates/{id}`); sender identities with their SMTP server and a
+//! test send (`/w/{slug}/mail/senders`). Controls a member may not use are not rendered.
+mod campaign;
+mod campaigns;
+mod report;
+mod senders;
+mod template;
+mod templates;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+pub use campaign::CampaignPage;
+pub use campaigns::CampaignsPage;
+pub use senders::SendersPage;
+pub use template::TemplatePage;
+pub use templates::TemplatesPage;
+
+use crate::app::layout::use_workspace;
+use crate::modules::crm::ui::CrmIcon;
+use crate::modules::mail::types::CampaignStatus;
+use crate::modules::workspaces::permissions::Permission;
+use crate::modules::workspaces::ui::workspace_href;
+
+/// What the member may do with email in the page's workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Access {
+    slug: String,
+    write: bool,
+    delete: bool,
+}
+
+fn use_access() -> Memo<Option<Access>> {
+    let workspace = use_workspace();
+    Memo::new(move |_| {
+        workspace.with(|w| {
+            w.as_ref().map(|w| Access { slug: w.slug.clone(), write: w.can(Permission::MailWrite), delete: w.can(Permission::MailDelete) })
+        })
+    })
+}
+
+fn status_badge(s: CampaignStatus) -> impl IntoView {
+    let (class, label) = match s {
+        CampaignStatus::Draft => ("badge", "Draft"),
+        CampaignStatus::Scheduled => ("badge badge-warning", "Scheduled"),
+        CampaignStatus::Sending => ("badge badge-warning", "Sending"),
+        CampaignStatus::Sent => ("badge badge-success", "Sent"),
+        CampaignStatus::Failed => ("badge badge-danger", "Failed"),
+    };
+    view! { <span class=class>{label}</span> }
+}
+
+/// A share as "42.5%" (nothing of nothing is 0%).
+fn percent(part: u64, of: u64) -> String {
+    if of == 0 {
+        return "0%".into();
+    }
+    let p = part as f64 * 100.0 / of as f64;
+    if p >= 10.0 || p == 0.0 { format!("{p:.0}%") } else { format!("{p:.1}%") }
+}
+
+/// The title, a line about the page, the actions, and the email section's navigation.
+#[component]
+fn MailHeader(slug: String, #[prop(into)] title: String, text: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    let link = |path: &str, label: &'static str, icon: &'static str| {
+        let href = workspace_href(&slug, path);
+        view! { <A href=href exact=true attr:class="crm-nav-link"><CrmIcon name=icon/><span>{label}</span></A> }
+    };
+    view! {
+        <div class="page-head crm-head">
+            <div class="stack-sm">
+                <h1 class="page-title break">{title}</h1>
+                <p class="muted">{text}</p>
+            </div>
+            {children.map(|c| view! { <div class="crm-head-actions">{c()}</div> })}
+        </div>
+        <nav class="crm-nav" aria-label="Email">
+            {link("/mail", "Campaigns", "mail")}
+            {link("/mail/templates", "Templates", "note")}
+            {link("/mail/senders", "Senders", "users")}
+        </nav>
+    }
+}
+
+/// The browser's local "YYYY-MM-DDTHH:MM" (a `datetime-local` value) as RFC 3339 UTC.
+fn local_to_utc(local: &str) -> Option<String> {
+    if local.trim().is_empty() {
+        return None;
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let date = web_sys::js_sys::Date::new(&web_sys::wasm_bindgen::JsValue::from_str(local));
+        if date.get_time().is_nan() {
+            return Some(local.to_owned());
+        }
+        return Some(String::from(date.to_iso_string()));
+    }
+    #[allow(unreachable_code)]
+    Some(format!("{local}:00Z"))
+}
+
+/// An RFC 3339 time as the browser's local `datetime-local` value.
+fn utc_to_local(at: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = web_sys::js_sys::Date::new(&web_sys::wasm_bindgen::JsValue::from_str(at));
+        if !d.get_time().is_nan() {
+            return format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}",
+                d.get_full_year(),
+                d.get_month() + 1,
+                d.get_date(),
+                d.get_hours(),
+                d.get_minutes()
+            );
+        }
+    }
+    at.get(..16).unwrap_or(at).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_read_well() {
+        assert_eq!(percent(0, 0), "0%");
+        assert_eq!(percent(1, 3), "33%");
+        assert_eq!(percent(1, 200), "0.5%");
+        assert_eq!(utc_to_local("2026-12-24T09:00:00Z"), "2026-12-24T09:00");
+        assert_eq!(local_to_utc(" "), None);
+    }
+}
