@@ -98,7 +98,17 @@ export async function newPage(browser, viewport, errors) {
 
 /** Resolves once the WASM bundle has hydrated the page. */
 export async function hydrated(page) {
-  await page.waitForSelector('html[data-hydrated]', { state: 'attached', timeout: 15_000 });
+  try {
+    await page.waitForSelector('html[data-hydrated]', { state: 'attached', timeout: 15_000 });
+  } catch (err) {
+    // Say why: a panic during hydration shows as a console error; a server error as the page.
+    const errors = (await page.consoleMessages().catch(() => []))
+      .filter((m) => m.type() === 'error').map((m) => m.text());
+    const thrown = (await page.pageErrors().catch(() => [])).map(String);
+    const state = await page.evaluate(() => ({ url: location.href, title: document.title, text: document.body?.innerText.slice(0, 400) })).catch(() => null);
+    err.message += `\nconsole errors: ${JSON.stringify(errors)}\npage errors: ${JSON.stringify(thrown)}\npage: ${JSON.stringify(state)}`;
+    throw err;
+  }
 }
 
 export async function screenshot(page, name) {
