@@ -563,6 +563,31 @@ async fn a_messy_real_world_csv_is_previewed_and_imported_with_per_row_errors(po
 }
 
 #[sqlx::test]
+async fn an_import_of_people_who_agreed_to_email_subscribes_them_but_never_overrides_an_unsubscribe(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    owner(&app).await;
+    for (email, consent) in [("gone@example.com", "unsubscribed"), ("new@example.com", "none")] {
+        let res = app.post_json("/api/v1/crm/contacts", &json!({"email": email, "consent_status": consent})).await;
+        assert_eq!(res.status(), 201);
+    }
+    let csv = b"email,first name\ngone@example.com,Gone\nnew@example.com,New\nfresh@example.com,Fresh\n";
+    let res = post_upload(&app, "/api/v1/crm/contacts/import", upload(csv, &[("on_duplicate", "update"), ("consent", "subscribed")])).await;
+    assert_eq!(res.status(), 202);
+    let job = finished_job(&app, res.json::<Value>().await.unwrap()["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "done", "{job}");
+    let all = get_json(&app, "/api/v1/crm/contacts?limit=10").await;
+    let consent = |email: &str| {
+        let c = all["items"].as_array().unwrap().iter().find(|c| c["email"] == email).unwrap().clone();
+        (c["consent_status"].as_str().unwrap().to_owned(), c["consent_source"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(consent("gone@example.com").0, "unsubscribed", "an unsubscribe stands");
+    assert_eq!(consent("new@example.com").0, "subscribed");
+    let (status, source) = consent("fresh@example.com");
+    assert_eq!(status, "subscribed");
+    assert!(source.starts_with("import:"), "{source}");
+}
+
+#[sqlx::test]
 async fn bad_imports_are_refused_and_nothing_is_half_imported(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     let ws = owner(&app).await;
@@ -574,6 +599,7 @@ async fn bad_imports_are_refused_and_nothing_is_half_imported(pool: MySqlPool) {
         (&b"email,name\na@b.co,A\n"[..], vec![("mapping", r#"{"name": "city"}"#)], "mapping"),
         (&b"email,name\na@b.co,A\n"[..], vec![("mapping", "not json")], "mapping"),
         (&b"email,name\na@b.co,A\n"[..], vec![("on_duplicate", "merge")], "on_duplicate"),
+        (&b"email,name\na@b.co,A\n"[..], vec![("consent", "yes")], "consent"),
     ] {
         let body = problem(post_upload(&app, "/api/v1/crm/contacts/import", upload(file, &fields)).await, 422).await;
         assert_eq!(body["errors"][0]["field"], field, "{body}");

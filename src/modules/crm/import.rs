@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::repo::{self, ContactData, NewActivityRow};
 use super::service::{apply_input, custom_fields_of};
-use super::types::{ContactInput, CustomFieldView, TEXT_FIELDS};
+use super::types::{Consent, ContactInput, CustomFieldView, TEXT_FIELDS};
 use crate::modules::workspaces::{permissions::Permission, service::ensure_within};
 use crate::server::{
     error::AppError,
@@ -70,6 +70,10 @@ struct Payload {
     mapping: BTreeMap<String, String>,
     on_duplicate: OnDuplicate,
     tags: Vec<String>,
+    /// The sender vouches that these people agreed to email: new contacts (and ones with no
+    /// consent yet) become `subscribed`; an unsubscribe or bounce is never overridden.
+    #[serde(default)]
+    subscribed: bool,
     user_id: Uuid,
 }
 
@@ -253,7 +257,17 @@ pub async fn preview(state: &AppState, t: &Tenant, bytes: &[u8]) -> Result<Impor
 }
 
 /// Checks the file and mapping, stores the file out of public reach and queues the import.
-pub async fn start(state: &AppState, t: &Tenant, file_name: &str, bytes: Vec<u8>, mapping: Option<BTreeMap<String, String>>, on_duplicate: OnDuplicate, tags: Vec<String>) -> Result<Uuid, AppError> {
+#[allow(clippy::too_many_arguments)]
+pub async fn start(
+    state: &AppState,
+    t: &Tenant,
+    file_name: &str,
+    bytes: Vec<u8>,
+    mapping: Option<BTreeMap<String, String>>,
+    on_duplicate: OnDuplicate,
+    tags: Vec<String>,
+    subscribed: bool,
+) -> Result<Uuid, AppError> {
     t.require(Permission::CrmWrite)?;
     let ws = t.workspace_id();
     let (text, _) = decode(&bytes).map_err(|e| AppError::field("file", e))?;
@@ -272,7 +286,7 @@ pub async fn start(state: &AppState, t: &Tenant, file_name: &str, bytes: Vec<u8>
     let job_id = Uuid::now_v7();
     let key = format!("{}/{job_id}.csv", storage::PRIVATE_FOLDER);
     storage::put(&state.config.storage_dir, &key, &bytes).await?;
-    let payload = Payload { key, file_name: file_name.chars().take(200).collect(), mapping, on_duplicate, tags, user_id: t.user_id() };
+    let payload = Payload { key, file_name: file_name.chars().take(200).collect(), mapping, on_duplicate, tags, subscribed, user_id: t.user_id() };
     let job = NewJob::new(IMPORT_JOB, serde_json::to_value(&payload).map_err(|e| anyhow::anyhow!("payload: {e}"))?).workspace(ws).max_attempts(3);
     jobs::enqueue(&mut *conn, job).await
 }
@@ -438,6 +452,9 @@ async fn run_import(ctx: &JobContext, ws: Uuid, p: &Payload, bytes: &[u8]) -> Re
                 if let Some(row) = repo::find_contact(&mut *tx, ws, id).await? {
                     let mut d = ContactData::from_row(&row);
                     merge(&mut d, &r.data);
+                    if p.subscribed {
+                        opt_in(&mut d, &source, now);
+                    }
                     repo::update_contact(&mut *tx, ws, id, &d, now).await?;
                 } else {
                     // Added earlier in this same file: update the pending row instead.
@@ -457,6 +474,9 @@ async fn run_import(ctx: &JobContext, ws: Uuid, p: &Payload, bytes: &[u8]) -> Re
                 let id = Uuid::now_v7();
                 if let Some(e) = &r.data.email {
                     by_email.insert(e.to_lowercase(), id);
+                }
+                if p.subscribed {
+                    opt_in(&mut r.data, &source, now);
                 }
                 tag_pairs.push((id, r.tags));
                 new_rows.push((id, r.data));
@@ -499,6 +519,15 @@ async fn run_import(ctx: &JobContext, ws: Uuid, p: &Payload, bytes: &[u8]) -> Re
 }
 
 /// An update from a row: its non-empty values replace the stored ones; nothing is cleared.
+/// Subscribed through this import, unless the person already decided (or their address failed).
+fn opt_in(d: &mut ContactData, source: &str, now: chrono::DateTime<Utc>) {
+    if matches!(d.consent_status, Consent::None | Consent::Pending) && d.email.is_some() {
+        d.consent_status = Consent::Subscribed;
+        d.consent_at = Some(now);
+        d.consent_source = Some(source.to_owned());
+    }
+}
+
 fn merge(d: &mut ContactData, row: &ContactData) {
     let take = |slot: &mut String, v: &String| {
         if !v.is_empty() {

@@ -103,6 +103,7 @@ struct Upload {
     mapping: Option<String>,
     on_duplicate: Option<String>,
     tags: Option<String>,
+    consent: Option<String>,
 }
 
 async fn read_upload(mut multipart: Multipart) -> Result<Upload, AppError> {
@@ -123,6 +124,7 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, AppError> {
             "mapping" => up.mapping = Some(field.text().await.map_err(unreadable)?),
             "on_duplicate" => up.on_duplicate = Some(field.text().await.map_err(unreadable)?),
             "tags" => up.tags = Some(field.text().await.map_err(unreadable)?),
+            "consent" => up.consent = Some(field.text().await.map_err(unreadable)?),
             _ => {}
         }
     }
@@ -146,6 +148,9 @@ pub struct ImportForm {
     on_duplicate: Option<String>,
     /// Comma-separated tags for every imported contact.
     tags: Option<String>,
+    /// `subscribed`: these people agreed to receive email (new contacts and ones without
+    /// consent become subscribed; unsubscribed, bounced and complained stay). Default `none`.
+    consent: Option<String>,
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -190,8 +195,13 @@ pub async fn import_contacts(State(state): State<AppState>, t: Tenant, multipart
         Some("create") => OnDuplicate::Create,
         Some(_) => return Err(AppError::field("on_duplicate", "Use skip, update or create.")),
     };
+    let subscribed = match up.consent.as_deref().map(str::trim) {
+        None | Some("") | Some("none") => false,
+        Some("subscribed") => true,
+        Some(_) => return Err(AppError::field("consent", "Use subscribed or none.")),
+    };
     let tags = up.tags.unwrap_or_default().split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
-    let job_id = import::start(&state, &t, &up.file_name, file, mapping, on_duplicate, tags).await?;
+    let job_id = import::start(&state, &t, &up.file_name, file, mapping, on_duplicate, tags, subscribed).await?;
     Ok((StatusCode::ACCEPTED, ApiJson(ImportStarted { job_id })).into_response())
 }
 

@@ -137,6 +137,7 @@ fn ImportBody(a: Access) -> impl IntoView {
     let mapping = RwSignal::new(BTreeMap::<String, String>::new());
     let duplicates = RwSignal::new(Duplicates::Skip);
     let tags = RwSignal::new(String::new());
+    let subscribed = RwSignal::new(false);
     let progress = RwSignal::new(0u32);
 
     let on_file = move |ev: leptos::ev::Event| {
@@ -191,6 +192,7 @@ fn ImportBody(a: Access) -> impl IntoView {
             let map = serde_json::to_string(&mapping.get_untracked()).unwrap_or_default();
             let mode = duplicates.get_untracked().as_str();
             let tag_list = tags.get_untracked();
+            let consent = if subscribed.get_untracked() { "subscribed" } else { "none" };
             busy.set(true);
             let slug = slug.get_value();
             leptos::task::spawn_local(async move {
@@ -199,6 +201,7 @@ fn ImportBody(a: Access) -> impl IntoView {
                     ("mapping", None, map.as_bytes()),
                     ("on_duplicate", None, mode.as_bytes()),
                     ("tags", None, tag_list.as_bytes()),
+                    ("consent", None, consent.as_bytes()),
                 ]);
                 let started = browser::send("POST", &format!("/api/v1/crm/contacts/import?workspace={slug}"), Some(body)).await.and_then(|text| {
                     serde_json::from_str::<serde_json::Value>(&text)
@@ -339,6 +342,13 @@ fn ImportBody(a: Access) -> impl IntoView {
                     </fieldset>
                     <TextField label="Tags for every imported contact" name="import-tags" autocomplete="off" value=tags
                         hint="Optional, comma-separated, like newsletter, fair 2026."/>
+                    <label class="import-choice">
+                        <input type="checkbox" prop:checked=move || subscribed.get() on:change=move |ev| subscribed.set(event_target_checked(&ev))/>
+                        <span class="stack-sm import-choice-text">
+                            <span>"These people agreed to get email from me"</span>
+                            <span class="meta">"They are marked subscribed, so campaigns can reach them. Anyone who unsubscribed or bounced stays that way."</span>
+                        </span>
+                    </label>
                     <div class="row import-actions">
                         <Button variant=ButtonVariant::Secondary on_click=Callback::new(restart)>"Choose another file"</Button>
                         <Button loading=busy on_click=Callback::new(start)><Icon name="arrow-right"/>"Start import"</Button>
