@@ -122,26 +122,43 @@ fn consent_badge(c: Consent) -> impl IntoView {
 /// The title, a line about the page, the actions, and the CRM's own navigation.
 #[component]
 fn CrmHeader(slug: String, title: &'static str, text: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
-    let link = |path: &str, label: &'static str, icon: &'static str| {
-        let href = workspace_href(&slug, path);
-        view! { <A href=href exact=true attr:class="crm-nav-link"><CrmIcon name=icon/><span>{label}</span></A> }
-    };
+    const LINKS: &[(&str, &str, &str)] = &[
+        ("/crm", "Contacts", "users"),
+        ("/crm/companies", "Companies", "building"),
+        ("/crm/deals", "Deals", "deals"),
+        ("/crm/segments", "Segments", "filter"),
+        ("/crm/import", "Import", "upload"),
+        ("/crm/settings", "Settings", "settings"),
+    ];
+    section_header(slug, title.to_owned(), text, ("CRM", LINKS), children)
+}
+
+/// A page head (title, a line about the page, actions) over a section's own navigation:
+/// `nav` is its name and `(path, label, icon)` per link. The email pages use it too.
+pub(crate) fn section_header(
+    slug: String,
+    title: String,
+    text: &'static str,
+    nav: (&'static str, &'static [(&'static str, &'static str, &'static str)]),
+    children: Option<Children>,
+) -> impl IntoView {
+    let links = nav
+        .1
+        .iter()
+        .map(|(path, label, icon)| {
+            let href = workspace_href(&slug, path);
+            view! { <A href=href exact=true attr:class="crm-nav-link"><CrmIcon name=icon/><span>{*label}</span></A> }
+        })
+        .collect_view();
     view! {
         <div class="page-head crm-head">
             <div class="stack-sm">
-                <h1 class="page-title">{title}</h1>
+                <h1 class="page-title break">{title}</h1>
                 <p class="muted">{text}</p>
             </div>
             {children.map(|c| view! { <div class="crm-head-actions">{c()}</div> })}
         </div>
-        <nav class="crm-nav" aria-label="CRM">
-            {link("/crm", "Contacts", "users")}
-            {link("/crm/companies", "Companies", "building")}
-            {link("/crm/deals", "Deals", "deals")}
-            {link("/crm/segments", "Segments", "filter")}
-            {link("/crm/import", "Import", "upload")}
-            {link("/crm/settings", "Settings", "settings")}
-        </nav>
+        <nav class="crm-nav" aria-label=nav.0>{links}</nav>
     }
 }
 

@@ -5,10 +5,10 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use leptos_router::{NavigateOptions, hooks::{use_navigate, use_params_map}};
+use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use super::{Access, MailHeader, local_to_utc, report::ReportBody, status_badge, use_access, utc_to_local};
+use super::{Access, DeleteButton, MailHeader, local_to_utc, report::ReportBody, status_badge, use_access, utc_to_local};
 use crate::modules::auth::ui::field_error;
 use crate::modules::crm::server_fns::{list_segments, list_tags};
 use crate::modules::crm::ui::{Debounce, form_alert, plural, split_list, unshown_error};
@@ -16,9 +16,9 @@ use crate::modules::mail::server_fns::{
     audience_size, delete_campaign, get_campaign, list_identities, list_templates, send_campaign, update_campaign,
 };
 use crate::modules::mail::types::{Audience, CampaignInput, CampaignStatus, CampaignView, SendInput};
-use crate::modules::workspaces::ui::{FieldShell, SelectField, Time, error_view, loading_view, workspace_href};
+use crate::modules::workspaces::ui::{FieldShell, SelectField, Time, error_view, loading_view};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, TextField, ToastKind, use_toasts};
 
 #[component]
 pub fn CampaignPage() -> impl IntoView {
@@ -72,7 +72,6 @@ fn options<T>(list: &[T], first: (&str, &str), f: impl Fn(&T) -> (String, String
 fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
     let Access { slug, delete, .. } = a;
     let toasts = use_toasts();
-    let navigate = use_navigate();
     let id = c.id;
     let status = c.status;
     let name = RwSignal::new(c.name.clone());
@@ -174,27 +173,6 @@ fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
         ev.prevent_default();
         save.run(false);
     };
-    let confirm_delete = RwSignal::new(false);
-    let deleting = RwSignal::new(false);
-    let remove = Callback::new({
-        let slug = slug.clone();
-        move |()| {
-            deleting.set(true);
-            let (slug, navigate) = (slug.clone(), navigate.clone());
-            spawn_local(async move {
-                let result = delete_campaign(slug.clone(), id).await;
-                deleting.set(false);
-                confirm_delete.set(false);
-                match result {
-                    Ok(()) => {
-                        toasts.show(ToastKind::Success, "Campaign deleted.");
-                        navigate(&workspace_href(&slug, "/mail"), NavigateOptions::default());
-                    }
-                    Err(err) => toasts.show(ToastKind::Error, err.to_string()),
-                }
-            });
-        }
-    });
     let send_label = move || if send_at.with(|s| s.trim().is_empty()) { "Send now" } else { "Schedule" };
     let scheduled = (status == CampaignStatus::Scheduled).then(|| {
         let at = c.send_at.clone().unwrap_or_default();
@@ -294,20 +272,14 @@ fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
             {form_alert(other)}
             <div class="row mail-actions">
                 {delete.then(|| view! {
-                    <Button variant=ButtonVariant::Ghost on_click=Callback::new(move |()| confirm_delete.set(true))>"Delete"</Button>
+                    <DeleteButton slug=slug.clone() title="Delete campaign?" text="The draft and its settings are removed. This cannot be undone."
+                        confirm="Delete campaign" done="Campaign deleted." back="/mail" delete=move |slug| delete_campaign(slug, id)/>
                 })}
                 <span class="grow"></span>
                 <Button variant=ButtonVariant::Secondary button_type="submit" loading=saving>"Save draft"</Button>
                 <Button loading=saving on_click=Callback::new(move |()| save.run(true))>{send_label}</Button>
             </div>
         </form>
-        <Dialog open=confirm_delete title="Delete campaign?">
-            <p class="muted">"The draft and its settings are removed. This cannot be undone."</p>
-            <div class="row dialog-actions">
-                <Button variant=ButtonVariant::Secondary on_click=Callback::new(move |()| confirm_delete.set(false))>"Cancel"</Button>
-                <Button variant=ButtonVariant::Danger loading=deleting on_click=remove>"Delete campaign"</Button>
-            </div>
-        </Dialog>
     }
 }
 

@@ -10,7 +10,8 @@ mod template;
 mod templates;
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos::task::spawn_local;
+use leptos_router::{NavigateOptions, hooks::use_navigate};
 
 pub use campaign::CampaignPage;
 pub use campaigns::CampaignsPage;
@@ -19,10 +20,12 @@ pub use template::TemplatePage;
 pub use templates::TemplatesPage;
 
 use crate::app::layout::use_workspace;
-use crate::modules::crm::ui::CrmIcon;
+use crate::modules::crm::ui::section_header;
 use crate::modules::mail::types::CampaignStatus;
 use crate::modules::workspaces::permissions::Permission;
 use crate::modules::workspaces::ui::workspace_href;
+use crate::shared::error::AppError;
+use crate::shared::ui::{Button, ButtonVariant, Dialog, ToastKind, use_toasts};
 
 /// What the member may do with email in the page's workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,23 +67,54 @@ fn percent(part: u64, of: u64) -> String {
 /// The title, a line about the page, the actions, and the email section's navigation.
 #[component]
 fn MailHeader(slug: String, #[prop(into)] title: String, text: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
-    let link = |path: &str, label: &'static str, icon: &'static str| {
-        let href = workspace_href(&slug, path);
-        view! { <A href=href exact=true attr:class="crm-nav-link"><CrmIcon name=icon/><span>{label}</span></A> }
-    };
+    const LINKS: &[(&str, &str, &str)] = &[("/mail", "Campaigns", "mail"), ("/mail/templates", "Templates", "note"), ("/mail/senders", "Senders", "users")];
+    section_header(slug, title, text, ("Email", LINKS), children)
+}
+
+/// "Delete" with a confirmation; once deleted, a toast and back to the list at `back`.
+#[component]
+fn DeleteButton<F, Fut>(
+    slug: String,
+    title: &'static str,
+    text: &'static str,
+    confirm: &'static str,
+    done: &'static str,
+    back: &'static str,
+    delete: F,
+) -> impl IntoView
+where
+    F: Fn(String) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), AppError>> + 'static,
+{
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let open = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let run = Callback::new(move |()| {
+        busy.set(true);
+        let (slug, navigate, delete) = (slug.clone(), navigate.clone(), delete.clone());
+        spawn_local(async move {
+            let result = delete(slug.clone()).await;
+            busy.set(false);
+            open.set(false);
+            match result {
+                Ok(()) => {
+                    toasts.show(ToastKind::Success, done);
+                    navigate(&workspace_href(&slug, back), NavigateOptions::default());
+                }
+                Err(err) => toasts.show(ToastKind::Error, err.to_string()),
+            }
+        });
+    });
     view! {
-        <div class="page-head crm-head">
-            <div class="stack-sm">
-                <h1 class="page-title break">{title}</h1>
-                <p class="muted">{text}</p>
+        <Button variant=ButtonVariant::Ghost on_click=Callback::new(move |()| open.set(true))>"Delete"</Button>
+        <Dialog open=open title=title>
+            <p class="muted">{text}</p>
+            <div class="row dialog-actions">
+                <Button variant=ButtonVariant::Secondary on_click=Callback::new(move |()| open.set(false))>"Cancel"</Button>
+                <Button variant=ButtonVariant::Danger loading=busy on_click=run>{confirm}</Button>
             </div>
-            {children.map(|c| view! { <div class="crm-head-actions">{c()}</div> })}
-        </div>
-        <nav class="crm-nav" aria-label="Email">
-            {link("/mail", "Campaigns", "mail")}
-            {link("/mail/templates", "Templates", "note")}
-            {link("/mail/senders", "Senders", "users")}
-        </nav>
+        </Dialog>
     }
 }
 

@@ -6,17 +6,17 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use leptos_router::{NavigateOptions, hooks::{use_navigate, use_params_map}};
+use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
-use super::{Access, MailHeader, use_access};
+use super::{Access, DeleteButton, MailHeader, use_access};
 use crate::modules::auth::ui::field_error;
 use crate::modules::crm::ui::{CrmIcon, Debounce, form_alert, unshown_error};
 use crate::modules::mail::server_fns::{delete_template, get_template, preview_blocks, save_template};
 use crate::modules::mail::types::{Block, Preview, TemplateInput, TemplateView};
-use crate::modules::workspaces::ui::{error_view, loading_view, workspace_href};
+use crate::modules::workspaces::ui::{error_view, loading_view};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, Icon, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, Icon, TextField, ToastKind, use_toasts};
 
 #[component]
 pub fn TemplatePage() -> impl IntoView {
@@ -201,7 +201,6 @@ type Blocks = RwSignal<Vec<Block>>;
 fn Editor(a: Access, t: TemplateView) -> impl IntoView {
     let Access { slug, write, delete } = a;
     let toasts = use_toasts();
-    let navigate = use_navigate();
     let id = t.id;
     let name = RwSignal::new(t.name.clone());
     let subject = RwSignal::new(t.subject.clone());
@@ -263,27 +262,6 @@ fn Editor(a: Access, t: TemplateView) -> impl IntoView {
             });
         }
     };
-    let confirm_delete = RwSignal::new(false);
-    let deleting = RwSignal::new(false);
-    let remove = Callback::new({
-        let slug = slug.clone();
-        move |()| {
-            deleting.set(true);
-            let (slug, navigate) = (slug.clone(), navigate.clone());
-            spawn_local(async move {
-                let result = delete_template(slug.clone(), id).await;
-                deleting.set(false);
-                confirm_delete.set(false);
-                match result {
-                    Ok(()) => {
-                        toasts.show(ToastKind::Success, "Template deleted.");
-                        navigate(&workspace_href(&slug, "/mail/templates"), NavigateOptions::default());
-                    }
-                    Err(err) => toasts.show(ToastKind::Error, err.to_string()),
-                }
-            });
-        }
-    });
     let title = t.name.clone();
     view! {
         <MailHeader slug=slug.clone() title=title text="Build the email from blocks; the preview shows it for a sample contact."/>
@@ -304,7 +282,8 @@ fn Editor(a: Access, t: TemplateView) -> impl IntoView {
                 {write.then(|| view! {
                     <div class="row mail-actions">
                         {delete.then(|| view! {
-                            <Button variant=ButtonVariant::Ghost on_click=Callback::new(move |()| confirm_delete.set(true))>"Delete"</Button>
+                            <DeleteButton slug=slug.clone() title="Delete template?" text="The template is removed. Campaigns that use it must be changed first."
+                                confirm="Delete template" done="Template deleted." back="/mail/templates" delete=move |slug| delete_template(slug, id)/>
                         })}
                         <span class="grow"></span>
                         <span class="meta" role="status">{move || if dirty.get() { "Unsaved changes" } else { "" }}</span>
@@ -314,13 +293,6 @@ fn Editor(a: Access, t: TemplateView) -> impl IntoView {
             </form>
             <PreviewPane preview=preview error=preview_error subject=subject/>
         </div>
-        <Dialog open=confirm_delete title="Delete template?">
-            <p class="muted">"The template is removed. Campaigns that use it must be changed first."</p>
-            <div class="row dialog-actions">
-                <Button variant=ButtonVariant::Secondary on_click=Callback::new(move |()| confirm_delete.set(false))>"Cancel"</Button>
-                <Button variant=ButtonVariant::Danger loading=deleting on_click=remove>"Delete template"</Button>
-            </div>
-        </Dialog>
     }
 }
 
