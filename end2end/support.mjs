@@ -28,8 +28,8 @@ async function freePort() {
   });
 }
 
-/** Starts the built server; resolves once /readyz answers 200. */
-export async function startServer() {
+/** Starts the built server (with `env` added); resolves once /readyz answers 200. */
+export async function startServer(env = {}) {
   const bin = process.env.MEWAYZ_BIN;
   if (!bin) throw new Error('MEWAYZ_BIN must point at the release server binary (scripts/test sets it)');
   const port = await freePort();
@@ -42,6 +42,7 @@ export async function startServer() {
       // Every test browser is 127.0.0.1: the per-IP sign-in limit would trip across tests.
       AUTH_RATE_LIMIT_PER_MINUTE: '1000',
       STORAGE_DIR: mkdtempSync(path.join(os.tmpdir(), 'mewayz-e2e-files-')),
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -115,11 +116,12 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }
 
-/** Per test file: one server and one browser, started before and stopped after its tests. */
-export function useServerAndBrowser() {
+/** Per test file: one server and one browser, started before and stopped after its tests.
+ * `env` (a function, run first) adds environment variables for the server. */
+export function useServerAndBrowser(env = async () => ({})) {
   const ctx = {};
   before(async () => {
-    ctx.server = await startServer();
+    ctx.server = await startServer(await env(ctx));
     ctx.browser = await launchBrowser();
   });
   after(async () => {
