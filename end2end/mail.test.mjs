@@ -213,6 +213,10 @@ test('import → segment → sender → template → campaign → send → repor
     await small.goto(`${origin}${path}`);
     await hydrated(small);
     await small.getByRole('heading', { level: 1 }).waitFor();
+    if (name === 'mail-template-phone') {
+      await small.getByRole('button', { name: 'Phone' }).click();
+      await small.frameLocator('iframe[title="Email preview"]').getByText('Hi Ada, our December news').waitFor();
+    }
     assert.ok(await fitsWidth(small), `${path} fits a phone`);
     await screenshot(small, name);
   }

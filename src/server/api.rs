@@ -32,7 +32,8 @@ use super::{error::AppError, health, state::AppState};
                                        (heading, text, image, button, divider, columns; merge tags like `{{first_name|there}}`), campaigns to CRM \
                                        tags or a segment (subscribed contacts only), sent now or scheduled through the job queue, and their report. \
                                        Public: `GET/POST /u/{token}` (preferences, one-click unsubscribe), `GET /o/{token}` (open pixel), \
-                                       `GET /c/{token}` (tracked link, 302)."),
+                                       `GET /c/{token}` (tracked link, 302), `GET/POST /confirm/{token}` (double opt-in confirmation of a form \
+                                       sign-up, when `PUT /mail/settings` turned it on)."),
         (name = "jobs", description = "Background work the caller started (imports…): poll `GET /api/v1/jobs/{id}` for `{status, progress, errors}`."),
         (name = "admin", description = "Platform administration: every account and workspace, with search and pagination, and plan changes. \
                                         Platform admins only (`mewayz admin grant <email>`); anyone else gets 404, API keys 403."),

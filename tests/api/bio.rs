@@ -424,6 +424,77 @@ async fn the_sign_up_form_stores_each_address_once(pool: MySqlPool) {
     assert!(thanks.contains("You are on the list"));
 }
 
+async fn contact(app: &TestApp, email: &str) -> Value {
+    let list = app.get(&format!("/api/v1/crm/contacts?q={email}")).await.json::<Value>().await.unwrap();
+    list["items"][0].clone()
+}
+
+#[sqlx::test]
+async fn with_double_opt_in_a_sign_up_is_pending_until_the_emailed_link_is_confirmed(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    let ws = owner(&app).await;
+    let page = id(&create_page(&app, "jane").await);
+    let form = add_block(&app, &page, json!({"type": "email", "title": "Newsletter"})).await;
+    publish(&app, &page).await;
+    assert_eq!(app.get("/api/v1/mail/settings").await.json::<Value>().await.unwrap(), json!({"double_opt_in": false}));
+    let viewer = join(&app, &ws, "viewer@example.com", "viewer").await;
+    let res = viewer.client.put(app.url("/api/v1/mail/settings")).header("origin", app.origin()).header("x-workspace-id", &ws).json(&json!({"double_opt_in": true})).send().await.unwrap();
+    assert_eq!(res.status(), 403, "a viewer cannot change it");
+    let res = app.send_json(Method::PUT, "/api/v1/mail/settings", &json!({"double_opt_in": true})).await;
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"double_opt_in": true}));
+
+    let visitor = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let sign_up = |email: &'static str| {
+        let req = visitor.post(app.url("/@jane/subscribe")).form(&[("email", email.to_owned()), ("block_id", id(&form))]);
+        async move { req.send().await.unwrap() }
+    };
+    let res = sign_up("fan@example.com").await;
+    assert_eq!(res.headers()["location"], "/@jane?signup=confirm");
+    assert!(visit(&app, "/@jane?signup=confirm", PHONE).await.text().await.unwrap().contains("check your inbox"));
+    assert_eq!(contact(&app, "fan@example.com").await["consent_status"], "pending");
+    sign_up("fan@example.com").await;
+    let mails: Vec<(String, String)> = sqlx::query_as("select to_address, body_text from email_outbox where kind = 'mail_confirm'").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(mails.len(), 1, "signing up twice in a row sends one confirmation");
+    assert_eq!(mails[0].0, "fan@example.com");
+    let path = mails[0].1.split_whitespace().find(|w| w.contains("/confirm/")).map(|url| url[url.find("/confirm/").unwrap()..].to_owned()).unwrap();
+
+    // Following the link only asks; the button confirms.
+    let ask = visitor.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(ask.status(), 200);
+    assert!(ask.text().await.unwrap().contains("Confirm my subscription"));
+    assert_eq!(contact(&app, "fan@example.com").await["consent_status"], "pending", "a link scanner's GET confirms nothing");
+    let done = visitor.post(app.url(&path)).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    let fan = contact(&app, "fan@example.com").await;
+    assert_eq!(fan["consent_status"], "subscribed");
+    let timeline = app.get(&format!("/api/v1/crm/contacts/{}/timeline", fan["id"].as_str().unwrap())).await.json::<Value>().await.unwrap();
+    assert!(timeline.to_string().contains("email_confirmed"), "{timeline}");
+    assert_eq!(visitor.post(app.url(&path)).send().await.unwrap().status(), 200, "confirming twice is fine");
+    let tampered = format!("{}x", path);
+    assert_eq!(visitor.post(app.url(&tampered)).send().await.unwrap().status(), 404);
+
+    // Unsubscribed since: the old link does not bring them back.
+    let res = app.send_json(Method::PATCH, &format!("/api/v1/crm/contacts/{}", fan["id"].as_str().unwrap()), &json!({"consent_status": "unsubscribed"})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(visitor.post(app.url(&path)).send().await.unwrap().status(), 409);
+    assert_eq!(contact(&app, "fan@example.com").await["consent_status"], "unsubscribed");
+
+    // Another workspace has its own setting and cannot change this one.
+    let intruder = person(&app, "intruder@example.com").await;
+    send(&app, &intruder.client, Method::POST, "/api/v1/workspaces", Some(json!({"name": "Intruder"}))).await;
+    let theirs = send(&app, &intruder.client, Method::GET, "/api/v1/mail/settings", None).await.json::<Value>().await.unwrap();
+    assert_eq!(theirs, json!({"double_opt_in": false}));
+    send(&app, &intruder.client, Method::PUT, "/api/v1/mail/settings", Some(json!({"double_opt_in": false}))).await;
+    assert_eq!(app.get("/api/v1/mail/settings").await.json::<Value>().await.unwrap(), json!({"double_opt_in": true}));
+
+    // Switched off: sign-ups are subscribed at once and nobody gets a confirmation.
+    app.send_json(Method::PUT, "/api/v1/mail/settings", &json!({"double_opt_in": false})).await;
+    assert_eq!(sign_up("direct@example.com").await.headers()["location"], "/@jane?signup=ok");
+    assert_eq!(contact(&app, "direct@example.com").await["consent_status"], "subscribed");
+    let n: i64 = sqlx::query_scalar("select count(*) from email_outbox where kind = 'mail_confirm'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(n, 1);
+}
+
 #[sqlx::test]
 async fn images_are_uploaded_to_the_workspace_and_qr_codes_point_at_the_page(pool: MySqlPool) {
     let app = TestApp::spawn_configured(pool, |c| c.body_limit_bytes = 3 * 1024 * 1024).await;

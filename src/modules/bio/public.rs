@@ -21,7 +21,7 @@ use super::{
     tracking::Visit,
     types::{BlockKind, Theme},
 };
-use crate::modules::{auth::types::Email, crm};
+use crate::modules::{auth::types::Email, mail::service::SignupOutcome};
 use crate::server::{error::AppError, state::AppState};
 
 /// `/l/{block_id}`; `/@…` is served from the router's fallback (see `serve`), because the
@@ -102,6 +102,7 @@ async fn page(state: AppState, handle: &str, req: Request) -> Result<Response, A
     }
     let notice = match req.uri().query().unwrap_or_default() {
         q if q.contains("signup=ok") => Some("Thanks! You are on the list."),
+        q if q.contains("signup=confirm") => Some("Almost there: check your inbox and confirm your address."),
         q if q.contains("signup=invalid") => Some("That email address does not look right. Try again."),
         _ => None,
     };
@@ -180,7 +181,10 @@ async fn subscribe(state: AppState, handle: &str, req: Request) -> Result<Respon
     let mut tx = state.pool.begin().await?;
     repo::upsert_lead(&mut *tx, doc.workspace_id, doc.page_id, Some(block.id), email.as_str(), now).await?;
     let source = format!("bio:@{handle}");
-    crm::service::capture_signup(&mut tx, doc.workspace_id, email.as_str(), &source, &[format!("bio-{handle}")], true).await?;
+    let outcome = crate::modules::mail::service::form_signup(&mut tx, &state.config, doc.workspace_id, email.as_str(), &source, &[format!("bio-{handle}")]).await?;
     tx.commit().await?;
-    Ok(back("ok"))
+    Ok(back(match outcome {
+        SignupOutcome::Subscribed => "ok",
+        SignupOutcome::Confirm => "confirm",
+    }))
 }

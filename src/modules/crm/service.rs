@@ -1086,6 +1086,14 @@ pub async fn mailable_contacts(conn: &mut MySqlConnection, workspace_id: Uuid, t
     Ok(out)
 }
 
+/// A contact's consent and when it last changed (for modules that act on it, like the
+/// double opt-in of email sign-ups).
+pub async fn consent_of(conn: &mut MySqlConnection, workspace_id: Uuid, contact_id: Uuid) -> Result<(Consent, Option<DateTime<Utc>>), AppError> {
+    let row = repo::find_contact(&mut *conn, workspace_id, contact_id).await?.ok_or(AppError::NotFound)?;
+    let d = ContactData::from_row(&row);
+    Ok((d.consent_status, d.consent_at))
+}
+
 /// Changes a contact's email consent, recording when and how (`source`, e.g. "unsubscribe
 /// link"), for a contact of `workspace_id`; `NotFound` otherwise. Returns the previous state.
 /// Call inside the transaction that records why (and add a timeline entry with

@@ -1,6 +1,7 @@
 //! The public side of campaign emails, no sign-in: `GET /u/{token}` (preference page),
 //! `POST /u/{token}` (one-click unsubscribe, RFC 8058), `GET /o/{token}` (open pixel) and
-//! `GET /c/{token}` (tracked link, 302).
+//! `GET /c/{token}` (tracked link, 302), and the double opt-in confirmation of a form sign-up
+//! (`GET /confirm/{token}` asks, `POST` confirms: mail scanners that fetch links confirm nothing).
 //!
 //! A token is the workspace id, the recipient id and (for links) the URL, sealed with AES-GCM
 //! under the data key (`server::crypto`): unguessable, tamper-proof, and the link target cannot
@@ -24,6 +25,8 @@ pub enum Kind {
     Unsubscribe,
     Open,
     Click,
+    /// A form sign-up's confirmation link; the id is the contact's.
+    Confirm,
 }
 
 impl Kind {
@@ -32,6 +35,7 @@ impl Kind {
             Kind::Unsubscribe => b'u',
             Kind::Open => b'o',
             Kind::Click => b'c',
+            Kind::Confirm => b'f',
         }
     }
 }
@@ -62,7 +66,11 @@ pub fn open_token(key: &secrecy::SecretBox<[u8; 32]>, kind: Kind, token: &str) -
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/u/{token}", get(preferences).post(one_click)).route("/o/{token}", get(open_pixel)).route("/c/{token}", get(click))
+    Router::new()
+        .route("/u/{token}", get(preferences).post(one_click))
+        .route("/o/{token}", get(open_pixel))
+        .route("/c/{token}", get(click))
+        .route("/confirm/{token}", get(confirm_page).post(confirm))
 }
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -109,6 +117,25 @@ async fn one_click(State(state): State<AppState>, Path(token): Path<String>) -> 
     match service::unsubscribe(&state, ws, rid, "unsubscribe link").await {
         Ok(r) => page(StatusCode::OK, "You are unsubscribed", &format!("<p>{} will not receive these emails any more.</p>", escape(&r.email))),
         Err(AppError::NotFound) => not_found(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The confirmation link of a form sign-up: a button, so only a person confirms.
+async fn confirm_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    if open_token(&state.config.data_key, Kind::Confirm, &token).is_none() {
+        return not_found();
+    }
+    let body = format!(r#"<p>One click and you are on the list.</p><form method="post" action="/confirm/{}"><button type="submit">Confirm my subscription</button></form>"#, escape(&token));
+    page(StatusCode::OK, "Confirm your subscription", &body)
+}
+
+async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let Some((ws, contact, _)) = open_token(&state.config.data_key, Kind::Confirm, &token) else { return not_found() };
+    match service::confirm_signup(&state, ws, contact).await {
+        Ok(()) => page(StatusCode::OK, "You are subscribed", "<p>Thank you: your address is confirmed.</p>"),
+        Err(AppError::NotFound) => not_found(),
+        Err(AppError::Conflict { message }) => page(StatusCode::CONFLICT, "Not subscribed", &format!("<p>{}</p>", escape(&message))),
         Err(e) => e.into_response(),
     }
 }

@@ -486,3 +486,29 @@ pub async fn link_clicks<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, campaign_id: 
     .fetch_all(db)
     .await
 }
+
+// ---- settings
+
+/// Whether form sign-ups must confirm by email (false without a settings row).
+pub async fn double_opt_in<'e>(db: impl MySqlExecutor<'e>, ws: Uuid) -> Result<bool, sqlx::Error> {
+    let on: Option<bool> = sqlx::query_scalar("select double_opt_in from mail_settings where workspace_id = ?").bind(ws).fetch_optional(db).await?;
+    Ok(on.unwrap_or(false))
+}
+
+pub async fn save_double_opt_in<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, on: bool, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into mail_settings (workspace_id, double_opt_in, updated_at) values (?, ?, ?)
+         on duplicate key update double_opt_in = values(double_opt_in), updated_at = values(updated_at)",
+    )
+    .bind(ws)
+    .bind(on)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The workspace's name, for the emails sent on its behalf.
+pub async fn workspace_name<'e>(db: impl MySqlExecutor<'e>, ws: Uuid) -> Result<String, sqlx::Error> {
+    Ok(sqlx::query_scalar("select name from workspaces where id = ?").bind(ws).fetch_optional(db).await?.unwrap_or_default())
+}

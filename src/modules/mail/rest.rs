@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_campaign, update_campaign, delete_campaign))
         .routes(routes!(send_campaign))
         .routes(routes!(campaign_report))
+        .routes(routes!(get_settings, put_settings))
 }
 
 /// A malformed id names nothing: 404, like another workspace's.
@@ -193,4 +194,19 @@ pub async fn send_campaign(State(state): State<AppState>, t: Tenant, Path(id): P
     responses((status = 200, description = "The report", body = Report), (status = 404, description = "Not found")))]
 pub async fn campaign_report(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<Report> {
     Ok(ApiJson(service::report(&state, &t, uuid(&id)?).await?))
+}
+
+// ---- settings
+
+#[utoipa::path(get, path = "/mail/settings", tag = "mail", responses((status = 200, description = "The workspace's email settings", body = MailSettings)))]
+pub async fn get_settings(State(state): State<AppState>, t: Tenant) -> ApiResult<MailSettings> {
+    Ok(ApiJson(service::settings(&state, &t).await?))
+}
+
+/// `{double_opt_in}`: when true, people who sign up through a public form get an email and
+/// are subscribed only once they confirm (`/confirm/{token}`).
+#[utoipa::path(put, path = "/mail/settings", tag = "mail", request_body = MailSettings,
+    responses((status = 200, description = "Saved", body = MailSettings), (status = 403, description = "Needs mail.write")))]
+pub async fn put_settings(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<MailSettings>) -> ApiResult<MailSettings> {
+    Ok(ApiJson(service::save_settings(&state, &t, input).await?))
 }

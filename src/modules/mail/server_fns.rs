@@ -24,3 +24,5 @@ tenant_fn!("mail/delete_campaign", delete_campaign(id: Uuid) -> (), |s, t| super
 tenant_fn!("mail/send_campaign", send_campaign(id: Uuid, input: SendInput) -> CampaignView, |s, t| super::service::send_campaign(s, t, id, input));
 tenant_fn!("mail/report", campaign_report(id: Uuid) -> Report, |s, t| super::service::report(s, t, id));
 tenant_fn!("mail/audience_size", audience_size(audience: Audience) -> u64, |s, t| super::service::audience_size(s, t, audience));
+tenant_fn!("mail/settings", load_mail_settings() -> MailSettings, |s, t| super::service::settings(s, t));
+tenant_fn!("mail/save_settings", save_mail_settings(input: MailSettings) -> MailSettings, |s, t| super::service::save_settings(s, t, input));

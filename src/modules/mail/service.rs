@@ -607,6 +607,81 @@ pub async fn report(state: &AppState, t: &Tenant, id: Uuid) -> Result<Report, Ap
     })
 }
 
+// ---- settings and form sign-ups
+
+pub async fn settings(state: &AppState, t: &Tenant) -> Result<MailSettings, AppError> {
+    t.require(Permission::MailRead)?;
+    Ok(MailSettings { double_opt_in: repo::double_opt_in(&state.pool, t.workspace_id()).await? })
+}
+
+pub async fn save_settings(state: &AppState, t: &Tenant, input: MailSettings) -> Result<MailSettings, AppError> {
+    t.require(Permission::MailWrite)?;
+    repo::save_double_opt_in(&state.pool, t.workspace_id(), input.double_opt_in, Utc::now()).await?;
+    Ok(input)
+}
+
+/// What a public sign-up form tells the visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupOutcome {
+    /// On the list now.
+    Subscribed,
+    /// Asked to confirm from an email first (double opt-in).
+    Confirm,
+}
+
+/// A confirmation is not sent again to an address that got one this recently.
+const CONFIRM_RESEND: chrono::Duration = chrono::Duration::minutes(10);
+
+/// A sign-up through a public form (the bio page's), in the caller's transaction. With double
+/// opt-in on, the contact is `pending` and gets an email whose link confirms the address;
+/// a bounced or complained address gets nothing (and the visitor is not told why).
+pub async fn form_signup(conn: &mut MySqlConnection, config: &crate::server::config::Config, ws: Uuid, email: &str, source: &str, tags: &[String]) -> Result<SignupOutcome, AppError> {
+    let double = repo::double_opt_in(&mut *conn, ws).await?;
+    let id = crm::capture_signup(conn, ws, email, source, tags, !double).await?;
+    let (true, Some(id)) = (double, id) else { return Ok(SignupOutcome::Subscribed) };
+    let now = Utc::now();
+    match crm::consent_of(conn, ws, id).await? {
+        (Consent::Subscribed, _) => return Ok(SignupOutcome::Subscribed),
+        (Consent::Bounced | Consent::Complained, _) => return Ok(SignupOutcome::Confirm),
+        (Consent::Pending, Some(at)) if now - at < CONFIRM_RESEND => return Ok(SignupOutcome::Confirm),
+        _ => {}
+    }
+    crm::set_consent(conn, ws, id, Consent::Pending, &format!("{source}, waiting for the email confirmation")).await?;
+    let name = repo::workspace_name(&mut *conn, ws).await?;
+    let url = format!("{}/confirm/{}", config.public_url.trim_end_matches('/'), super::public::token(&config.data_key, super::public::Kind::Confirm, ws, id, ""));
+    let subject = format!("Confirm your subscription to {name}");
+    let body_text = format!(
+        "Hello,\n\nSomeone, hopefully you, signed up for email from {name} with this address.\n\n\
+         Confirm your subscription here:\n{url}\n\n\
+         If it was not you, ignore this email: you will not receive anything else from {name}.\n"
+    );
+    crate::server::mail::queue(conn, crate::server::mail::Email { kind: "mail_confirm", to: email.trim(), subject: &subject, body_text }).await?;
+    Ok(SignupOutcome::Confirm)
+}
+
+/// The link of a confirmation email was followed and confirmed: `pending` becomes
+/// `subscribed` (already subscribed stays so). Anyone who unsubscribed, bounced or complained
+/// since is not re-subscribed by an old link: a 409.
+pub async fn confirm_signup(state: &AppState, ws: Uuid, contact_id: Uuid) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    match crm::consent_of(&mut tx, ws, contact_id).await? {
+        (Consent::Subscribed, _) => return Ok(()),
+        (Consent::Pending, _) => {}
+        _ => return Err(AppError::conflict("This address has been unsubscribed since; sign up again to receive the emails.")),
+    }
+    crm::set_consent(&mut tx, ws, contact_id, Consent::Subscribed, "confirmed by email (double opt-in)").await?;
+    let summary = "Confirmed the email subscription (double opt-in)";
+    crm::record_activity(
+        &mut tx,
+        ws,
+        contact_id,
+        crm::NewActivity { kind: "email_confirmed", summary, body: "", data: json!({}), actor_id: None, occurred_at: None },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 // ---- the public side (tokens from the emails)
 
 /// A recipient unsubscribes (one click, or the button of the preference page): the CRM

@@ -51,6 +51,17 @@ pub struct TestSendResult {
     pub to: String,
 }
 
+// ---- settings
+
+/// `GET|PUT /mail/settings`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MailSettings {
+    /// People who sign up through a public form (the bio page's) are `pending` until they
+    /// confirm from an email; only then are they `subscribed` and reached by campaigns.
+    pub double_opt_in: bool,
+}
+
 // ---- templates
 
 /// One block of a template. Text is rich (`<b>`, `<i>`, `<a href>`; everything else is

@@ -70,8 +70,8 @@ fn report_view(r: Report) -> impl IntoView {
         <dl class="stat-tiles mail-tiles" aria-label="Campaign totals">
             {tile("Sent", r.sent, format!("of {}", plural(r.recipients, "recipient", "recipients")))}
             {tile("Delivered", r.delivered, percent(r.delivered, r.sent))}
-            {tile("Opened", r.opened, format!("{} · {} opens", percent(r.opened, base), r.total_opens))}
-            {tile("Clicked", r.clicked, format!("{} · {} clicks", percent(r.clicked, base), r.total_clicks))}
+            {tile("Opened", r.opened, format!("{} · {}", percent(r.opened, base), plural(r.total_opens, "open", "opens")))}
+            {tile("Clicked", r.clicked, format!("{} · {}", percent(r.clicked, base), plural(r.total_clicks, "click", "clicks")))}
             {tile("Unsubscribed", r.unsubscribed, percent(r.unsubscribed, base))}
             {tile("Bounced", r.bounced, percent(r.bounced, r.sent))}
         </dl>

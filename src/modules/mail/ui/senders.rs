@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::{Access, MailHeader, use_access};
 use crate::modules::auth::ui::field_error;
 use crate::modules::crm::ui::{CrmIcon, form_alert, plural, unshown_error};
-use crate::modules::mail::server_fns::{delete_identity, list_identities, save_identity, test_identity};
-use crate::modules::mail::types::{IdentityInput, IdentityView, TestSendInput};
+use crate::modules::mail::server_fns::{delete_identity, list_identities, load_mail_settings, save_identity, save_mail_settings, test_identity};
+use crate::modules::mail::types::{IdentityInput, IdentityView, MailSettings, TestSendInput};
 use crate::modules::workspaces::ui::{error_view, loading_view};
 use crate::shared::error::AppError;
 use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, use_toasts};
@@ -70,7 +70,7 @@ fn SendersBody(a: Access) -> impl IntoView {
         toasts.show(ToastKind::Success, format!("Saved {}.", i.from_email));
         reload.update(|n| *n += 1);
     });
-    let (form_slug, test_slug) = (slug.clone(), slug.clone());
+    let (form_slug, test_slug, settings_slug) = (slug.clone(), slug.clone(), slug.clone());
     view! {
         <MailHeader slug=slug title="Senders" text="The names and addresses campaigns come from, and the SMTP server that delivers them.">
             {write.then(|| view! { <Button on_click=Callback::new(move |()| open_form.run(None))><Icon name="plus"/>"New sender"</Button> })}
@@ -100,6 +100,7 @@ fn SendersBody(a: Access) -> impl IntoView {
                 }
             })}
         </Transition>
+        <SignupSettings slug=settings_slug write=write/>
         {write.then(|| view! {
             <Dialog open=edit_open title="Sender">
                 {
@@ -289,5 +290,51 @@ fn TestForm(slug: String, identity: IdentityView, open: RwSignal<bool>) -> impl 
                 <Button button_type="submit" loading=sending>"Send test"</Button>
             </div>
         </form>
+    }
+}
+
+/// Double opt-in for the public sign-up forms, saved as soon as it is switched.
+#[component]
+fn SignupSettings(slug: String, write: bool) -> impl IntoView {
+    let toasts = use_toasts();
+    let settings = Resource::new({ let slug = slug.clone(); move || slug.clone() }, load_mail_settings);
+    let saving = RwSignal::new(false);
+    let toggle = move |on: bool| {
+        saving.set(true);
+        let slug = slug.clone();
+        spawn_local(async move {
+            let result = save_mail_settings(slug, MailSettings { double_opt_in: on }).await;
+            saving.set(false);
+            match result {
+                Ok(s) => {
+                    settings.set(Some(Ok(s)));
+                    toasts.show(ToastKind::Success, if on { "New sign-ups will confirm their address first." } else { "New sign-ups are subscribed at once." });
+                }
+                Err(err) => toasts.show(ToastKind::Error, err.to_string()),
+            }
+        });
+    };
+    view! {
+        <section class="card stack-sm" aria-labelledby="signup-settings">
+            <h2 id="signup-settings" class="card-title">"Sign-up forms"</h2>
+            <Suspense fallback=loading_view>
+                {move || {
+                    let toggle = toggle.clone();
+                    Suspend::new(async move {
+                        let on = settings.await.map(|s| s.double_opt_in).unwrap_or(false);
+                        view! {
+                            <label class="import-choice">
+                                <input type="checkbox" prop:checked=on disabled=move || !write || saving.get()
+                                    on:change=move |ev| toggle(event_target_checked(&ev))/>
+                                <span class="stack-sm import-choice-text">
+                                    <span>"Ask people who sign up to confirm their address (double opt-in)"</span>
+                                    <span class="meta">"They get an email with a link and join your list only once they confirm. Fewer fake and mistyped addresses, and proof of consent."</span>
+                                </span>
+                            </label>
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
     }
 }
