@@ -107,6 +107,12 @@ export async function hydrated(page) {
       .filter((m) => m.type() === 'error').map((m) => m.text());
     const thrown = (await page.pageErrors().catch(() => [])).map(String);
     const state = await page.evaluate(() => ({ url: location.href, title: document.title, text: document.body?.innerText.slice(0, 400) })).catch(() => null);
+    if (process.env.E2E_DUMP) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(path.join(artifacts, 'unhydrated-dom.html'), await page.content().catch(() => ''));
+      const again = await page.request.get(page.url()).catch(() => null);
+      if (again) writeFileSync(path.join(artifacts, 'unhydrated-refetch.html'), await again.text());
+    }
     err.message += `\nconsole errors: ${JSON.stringify(errors)}\npage errors: ${JSON.stringify(thrown)}\npage: ${JSON.stringify(state)}`;
     throw err;
   }
