@@ -41,10 +41,14 @@ struct Access {
 /// page body is not rebuilt when something else in the app frame changes.
 fn use_access() -> Memo<Option<Access>> {
     let workspace = use_workspace();
-    Memo::new(move |_| {
-        workspace.with(|w| {
+    Memo::new(move |prev: Option<&Option<Access>>| {
+        let now = workspace.with(|w| {
             w.as_ref().map(|w| Access { slug: w.slug.clone(), write: w.can(Permission::CrmWrite), delete: w.can(Permission::CrmDelete) })
-        })
+        });
+        // Once known, a moment without workspace data keeps the page: rebuilding it would drop
+        // its data requests mid-flight (on the server, such a dropped request's error was sent
+        // with the page and broke hydration).
+        now.or_else(|| prev.cloned().flatten())
     })
 }
 

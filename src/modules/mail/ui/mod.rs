@@ -37,10 +37,14 @@ struct Access {
 
 fn use_access() -> Memo<Option<Access>> {
     let workspace = use_workspace();
-    Memo::new(move |_| {
-        workspace.with(|w| {
+    Memo::new(move |prev: Option<&Option<Access>>| {
+        let now = workspace.with(|w| {
             w.as_ref().map(|w| Access { slug: w.slug.clone(), write: w.can(Permission::MailWrite), delete: w.can(Permission::MailDelete) })
-        })
+        });
+        // Once known, a moment without workspace data keeps the page: rebuilding it would drop
+        // its data requests mid-flight (on the server, such a dropped request's error was sent
+        // with the page and broke hydration).
+        now.or_else(|| prev.cloned().flatten())
     })
 }
 
