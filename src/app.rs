@@ -88,6 +88,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mail/templates") view=crate::modules::mail::ui::TemplatesPage/>
                     <Route path=path!("mail/templates/:id") view=crate::modules::mail::ui::TemplatePage/>
                     <Route path=path!("mail/senders") view=crate::modules::mail::ui::SendersPage/>
+                    <Route path=path!("mail/sequences") view=crate::modules::mail::ui::SequencesPage/>
+                    <Route path=path!("mail/sequences/:id") view=crate::modules::mail::ui::SequencePage/>
                     <Route path=path!(":module") view=layout::ModulePage/>
                 </ParentRoute>
             </Routes>

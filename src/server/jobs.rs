@@ -56,6 +56,7 @@ pub fn registry(config: &Config) -> anyhow::Result<Arc<Registry>> {
     let registry = crate::modules::bio::service::register(registry);
     let registry = crate::modules::crm::service::register(registry, config.storage_dir.clone());
     let registry = crate::modules::mail::sender::register(registry, config);
+    let registry = crate::modules::mail::sequences::register(registry);
     Ok(Arc::new(registry))
 }
 
@@ -387,6 +388,13 @@ impl JobContext {
 
     pub fn pool(&self) -> &MySqlPool {
         &self.pool
+    }
+
+    /// This run's lease (new on every claim). A row a handler marks with it is known to be
+    /// in the hands of a live run while a `running` job holds this token with a lease that has
+    /// not expired.
+    pub fn lease_token(&self) -> Uuid {
+        self.lease_token
     }
 
     /// Reports progress in percent (clamped to 100), shown by `GET /api/v1/jobs/{id}`.

@@ -680,3 +680,48 @@ async fn the_openapi_document_lists_the_bio_endpoints(pool: MySqlPool) {
         assert!(stats[field].is_object(), "StatsView.{field}");
     }
 }
+
+#[sqlx::test]
+async fn a_sign_up_starts_the_welcome_sequence_once_and_with_double_opt_in_only_after_confirming(pool: MySqlPool) {
+    use crate::mail_marketing::{app_with_smtp, campaign_mail, created};
+    let smtp = crate::helpers::FakeSmtp::start(false).await;
+    let app = app_with_smtp(pool, &smtp.url).await;
+    crate::mail_marketing::owner(&app).await;
+    let page = id(&create_page(&app, "jane").await);
+    let form = add_block(&app, &page, json!({"type": "email", "title": "Newsletter"})).await;
+    publish(&app, &page).await;
+    let steps = json!([{"wait_days": 0, "subject": "Welcome aboard", "body_html": "<p>Hello!</p>"}]);
+    let sequence = created(app.post_json("/api/v1/mail/sequences", &json!({"name": "Welcome", "trigger": "signup", "from_email": "jane@studio.example", "active": true, "steps": steps})).await).await;
+    let welcomed = |to: &'static str| {
+        let received = smtp.received.clone();
+        move || {
+            let received = received.clone();
+            async move { campaign_mail(&received).iter().filter(|m| m.to == [to] && m.data.contains("Welcome aboard")).count() }
+        }
+    };
+    let visitor = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let sign_up = |email: &'static str| {
+        let req = visitor.post(app.url("/@jane/subscribe")).form(&[("email", email.to_owned()), ("block_id", id(&form))]);
+        async move { req.send().await.unwrap() }
+    };
+
+    // Single opt-in: welcomed at once, and once however often they sign up.
+    assert_eq!(sign_up("direct@example.com").await.headers()["location"], "/@jane?signup=ok");
+    let direct = welcomed("direct@example.com");
+    assert!(crate::helpers::eventually(|| async { direct().await == 1 }).await, "the welcome email");
+    sign_up("direct@example.com").await;
+
+    // Double opt-in: nothing until the address is confirmed.
+    app.send_json(Method::PUT, "/api/v1/mail/settings", &json!({"double_opt_in": true})).await;
+    sign_up("fan@example.com").await;
+    let fan = welcomed("fan@example.com");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(fan().await, 0, "not before confirming");
+    let (body,): (String,) = sqlx::query_as("select body_text from email_outbox where kind = 'mail_confirm'").fetch_one(&app.pool).await.unwrap();
+    let path = body.split_whitespace().find(|w| w.contains("/confirm/")).map(|url| url[url.find("/confirm/").unwrap()..].to_owned()).unwrap();
+    assert_eq!(visitor.post(app.url(&path)).send().await.unwrap().status(), 200);
+    assert!(crate::helpers::eventually(|| async { fan().await == 1 }).await, "welcomed once confirmed");
+    assert_eq!(direct().await, 1, "signing up again does not start it again");
+    let view = app.get(&format!("/api/v1/mail/sequences/{}", id(&sequence))).await.json::<Value>().await.unwrap();
+    assert_eq!((view["enrolled"].as_u64(), view["steps"][0]["sent"].as_u64()), (Some(2), Some(2)));
+}

@@ -250,6 +250,8 @@ pub struct FakeSmtp {
     pub received: std::sync::Arc<std::sync::Mutex<Vec<ReceivedMail>>>,
     /// Set to end a `flaky` server's refusals.
     pub healthy: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Addresses refused at RCPT with a permanent "550 5.1.1" (they do not exist).
+    pub unknown_users: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl FakeSmtp {
@@ -271,11 +273,12 @@ impl FakeSmtp {
         let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let healthy = std::sync::Arc::new(AtomicBool::new(false));
         let accepted = std::sync::Arc::new(AtomicUsize::new(0));
-        let (store, ok) = (received.clone(), healthy.clone());
+        let unknown_users = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let (store, ok, unknown) = (received.clone(), healthy.clone(), unknown_users.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { return };
-                let (store, ok, accepted) = (store.clone(), ok.clone(), accepted.clone());
+                let (store, ok, accepted, unknown) = (store.clone(), ok.clone(), accepted.clone(), unknown.clone());
                 tokio::spawn(async move {
                     let (read, mut write) = stream.into_split();
                     let mut lines = BufReader::new(read).lines();
@@ -303,10 +306,13 @@ impl FakeSmtp {
                                 b"451 try again later\r\n"
                             }
                         } else if upper.starts_with("RCPT TO:") {
+                            let address = line[8..].trim().trim_matches(['<', '>']).to_owned();
                             if reject {
                                 b"550 no such mailbox\r\n"
+                            } else if unknown.lock().unwrap().contains(&address) {
+                                b"550 5.1.1 user unknown\r\n"
                             } else {
-                                to.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
+                                to.push(address);
                                 b"250 ok\r\n"
                             }
                         } else if upper.starts_with("DATA") {
@@ -323,7 +329,7 @@ impl FakeSmtp {
                 });
             }
         });
-        Self { url, received, healthy }
+        Self { url, received, healthy, unknown_users }
     }
 }
 

@@ -13,7 +13,7 @@ use sqlx::MySqlPool;
 
 use crate::helpers::{FakeSmtp, ReceivedMail, TestApp, eventually, join, person, problem, send, set_plan};
 
-async fn owner(app: &TestApp) -> String {
+pub(crate) async fn owner(app: &TestApp) -> String {
     app.sign_up_ok("owner@example.com").await;
     let ws = app.create_workspace("Jane Studio").await["id"].as_str().unwrap().to_owned();
     set_plan(app, &ws, "pro").await;
@@ -21,7 +21,7 @@ async fn owner(app: &TestApp) -> String {
 }
 
 /// An app whose platform SMTP server is `smtp`, with no sending rate limit.
-async fn app_with_smtp(pool: MySqlPool, smtp_url: &str) -> TestApp {
+pub(crate) async fn app_with_smtp(pool: MySqlPool, smtp_url: &str) -> TestApp {
     let url = smtp_url.to_owned();
     TestApp::spawn_configured(pool, |c| {
         c.smtp_url = Some(SecretString::from(url));
@@ -30,23 +30,23 @@ async fn app_with_smtp(pool: MySqlPool, smtp_url: &str) -> TestApp {
     .await
 }
 
-async fn created(res: reqwest::Response) -> Value {
+pub(crate) async fn created(res: reqwest::Response) -> Value {
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     res.json().await.unwrap()
 }
 
-async fn get_json(app: &TestApp, path: &str) -> Value {
+pub(crate) async fn get_json(app: &TestApp, path: &str) -> Value {
     let res = app.get(path).await;
     assert_eq!(res.status(), 200, "{path}: {}", res.text().await.unwrap());
     res.json().await.unwrap()
 }
 
-fn id(v: &Value) -> String {
+pub(crate) fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
 /// `n` contacts `person{i}@example.com` named `Person{i}`, tagged `tag`, with `consent`.
-async fn contacts(app: &TestApp, prefix: &str, n: usize, tag: &str, consent: &str) {
+pub(crate) async fn contacts(app: &TestApp, prefix: &str, n: usize, tag: &str, consent: &str) {
     let bodies: Vec<Value> = (0..n)
         .map(|i| json!({"email": format!("{prefix}{i}@example.com"), "first_name": format!("Person{i}"), "tags": [tag], "consent_status": consent}))
         .collect();
@@ -58,15 +58,15 @@ async fn contacts(app: &TestApp, prefix: &str, n: usize, tag: &str, consent: &st
 
 /// What the SMTP server received, less the owner's own account mail (the sign-up's
 /// verification message goes through the same platform server).
-fn campaign_mail(received: &Mutex<Vec<ReceivedMail>>) -> Vec<ReceivedMail> {
+pub(crate) fn campaign_mail(received: &Mutex<Vec<ReceivedMail>>) -> Vec<ReceivedMail> {
     received.lock().unwrap().iter().filter(|m| m.to != ["owner@example.com"]).cloned().collect()
 }
 
-async fn campaign(app: &TestApp, body: Value) -> String {
+pub(crate) async fn campaign(app: &TestApp, body: Value) -> String {
     id(&created(app.post_json("/api/v1/mail/campaigns", &body).await).await)
 }
 
-fn news(tag: &str) -> Value {
+pub(crate) fn news(tag: &str) -> Value {
     json!({
         "name": "December news", "subject": "News for {{first_name|you}}", "from_email": "jane@studio.example", "from_name": "Jane Studio",
         "body_html": "<p>Hi {{first_name|there}},</p><p>Read <a href=\"https://blog.example/post?a=1&amp;b=2\">the post</a>.</p><script>alert(1)</script>",
@@ -74,11 +74,11 @@ fn news(tag: &str) -> Value {
     })
 }
 
-async fn report(app: &TestApp, campaign: &str) -> Value {
+pub(crate) async fn report(app: &TestApp, campaign: &str) -> Value {
     get_json(app, &format!("/api/v1/mail/campaigns/{campaign}/report")).await
 }
 
-async fn wait_until_sent(app: &TestApp, campaign: &str) {
+pub(crate) async fn wait_until_sent(app: &TestApp, campaign: &str) {
     let path = format!("/api/v1/mail/campaigns/{campaign}");
     let done = eventually(|| async { get_json(app, &path).await["status"] == "sent" }).await;
     assert!(done, "the campaign did not finish: {}", report(app, campaign).await);
@@ -94,7 +94,7 @@ async fn sending_seconds(app: &TestApp, campaign: &str) -> f64 {
 // ---- reading the received messages
 
 /// A message's headers (unfolded) and its decoded plain-text part.
-fn parse(mail: &ReceivedMail) -> (HashMap<String, String>, String) {
+pub(crate) fn parse(mail: &ReceivedMail) -> (HashMap<String, String>, String) {
     let data = mail.data.replace("\r\n", "\n");
     let (head, _) = data.split_once("\n\n").unwrap();
     let head = head.replace("\n ", " ").replace("\n\t", " ");
@@ -107,7 +107,7 @@ fn text_part(data: &str) -> String {
 }
 
 /// The decoded body of the MIME part of `content_type`.
-fn part(data: &str, content_type: &str) -> String {
+pub(crate) fn part(data: &str, content_type: &str) -> String {
     let start = data.find(&format!("Content-Type: {content_type}")).unwrap_or_else(|| panic!("a {content_type} part"));
     let (head, body) = data[start..].split_once("\n\n").unwrap();
     let boundary = data.split("boundary=\"").nth(1).and_then(|b| b.split('"').next()).expect("a multipart message");
@@ -138,7 +138,7 @@ fn part(data: &str, content_type: &str) -> String {
 
 /// The path of the first `http://host/{kind}/…` URL in `text` (the host is PUBLIC_URL's,
 /// which in tests is not the app's random port).
-fn path_of(text: &str, kind: &str) -> String {
+pub(crate) fn path_of(text: &str, kind: &str) -> String {
     text.match_indices("http://")
         .map(|(at, _)| text[at + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || "/:._-".contains(*c)).collect::<String>())
         .filter_map(|url| url.find('/').map(|slash| url[slash..].to_owned()))
@@ -309,7 +309,7 @@ async fn a_test_message_goes_out_through_the_identitys_own_smtp_server(pool: MyS
 // ---- roles and tenants
 
 /// Every mail endpoint, with a body for writes: (method, path, body, writes).
-fn endpoints(identity: &str, template: &str, campaign: &str) -> Vec<(Method, String, Option<Value>, bool)> {
+fn endpoints((identity, template, campaign, sequence): &(String, String, String, String)) -> Vec<(Method, String, Option<Value>, bool)> {
     let m = "/api/v1/mail";
     vec![
         (Method::GET, format!("{m}/identities"), None, false),
@@ -331,23 +331,30 @@ fn endpoints(identity: &str, template: &str, campaign: &str) -> Vec<(Method, Str
         (Method::PATCH, format!("{m}/campaigns/{campaign}"), Some(json!({"name": "X"})), true),
         (Method::POST, format!("{m}/campaigns/{campaign}/send"), None, true),
         (Method::DELETE, format!("{m}/campaigns/{campaign}"), None, true),
+        (Method::GET, format!("{m}/sequences"), None, false),
+        (Method::POST, format!("{m}/sequences"), Some(json!({"name": "X", "trigger": "signup", "from_email": "x@example.com"})), true),
+        (Method::GET, format!("{m}/sequences/{sequence}"), None, false),
+        (Method::PATCH, format!("{m}/sequences/{sequence}"), Some(json!({"name": "X"})), true),
+        (Method::DELETE, format!("{m}/sequences/{sequence}"), None, true),
     ]
 }
 
-async fn fixtures(app: &TestApp) -> (String, String, String) {
+async fn fixtures(app: &TestApp) -> (String, String, String, String) {
     let identity = created(app.post_json("/api/v1/mail/identities", &json!({"from_email": "jane@studio.example"})).await).await;
     let template = created(app.post_json("/api/v1/mail/templates", &json!({"name": "T", "blocks": [{"type": "divider"}]})).await).await;
     let c = campaign(app, news("vip")).await;
-    (id(&identity), id(&template), c)
+    let steps = json!([{"wait_days": 1, "subject": "Hi", "template_id": id(&template)}]);
+    let sequence = created(app.post_json("/api/v1/mail/sequences", &json!({"name": "Welcome", "trigger": "tag", "trigger_tag": "new", "identity_id": id(&identity), "steps": steps})).await).await;
+    (id(&identity), id(&template), c, id(&sequence))
 }
 
 #[sqlx::test]
 async fn a_viewer_reads_mail_but_cannot_write_and_an_editor_can(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     let ws = owner(&app).await;
-    let (identity, template, c) = fixtures(&app).await;
+    let fixtures = fixtures(&app).await;
     let viewer = join(&app, &ws, "viewer@example.com", "viewer").await;
-    for (method, path, body, writes) in endpoints(&identity, &template, &c) {
+    for (method, path, body, writes) in endpoints(&fixtures) {
         let mut req = viewer.client.request(method.clone(), app.url(&path)).header("origin", app.origin()).header("x-workspace-id", &ws);
         if let Some(body) = body {
             req = req.json(&body);
@@ -364,10 +371,11 @@ async fn a_viewer_reads_mail_but_cannot_write_and_an_editor_can(pool: MySqlPool)
 async fn another_workspace_cannot_read_or_change_anything_of_mail(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     let ws = owner(&app).await;
-    let (identity, template, c) = fixtures(&app).await;
+    let fixtures = fixtures(&app).await;
+    let (identity, template, c, sequence) = fixtures.clone();
     let intruder = person(&app, "intruder@example.com").await;
     send(&app, &intruder.client, Method::POST, "/api/v1/workspaces", Some(json!({"name": "Intruder"}))).await;
-    for (method, path, body, _) in endpoints(&identity, &template, &c) {
+    for (method, path, body, _) in endpoints(&fixtures) {
         let res = send(&app, &intruder.client, method.clone(), &path, body).await;
         let status = res.status().as_u16();
         match (method.clone(), path.matches('/').count()) {
@@ -389,6 +397,12 @@ async fn another_workspace_cannot_read_or_change_anything_of_mail(pool: MySqlPoo
     assert_eq!(fields, ["identity_id", "template_id"]);
     assert_eq!(get_json(&app, &format!("/api/v1/mail/campaigns/{c}")).await["name"], "December news");
     assert_eq!(get_json(&app, "/api/v1/mail/templates").await.as_array().unwrap().len(), 1);
+    // Nor can their sequence, and mine is unchanged.
+    let res = send(&app, &intruder.client, Method::POST, "/api/v1/mail/sequences", Some(json!({"name": "X", "trigger": "signup", "identity_id": identity, "steps": [{"subject": "x", "template_id": template}]}))).await;
+    let body = problem(res, 422).await;
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["identity_id", "steps[0].template_id"]);
+    assert_eq!(get_json(&app, &format!("/api/v1/mail/sequences/{sequence}")).await["name"], "Welcome");
 }
 
 // ---- sending

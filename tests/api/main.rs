@@ -10,6 +10,7 @@ mod crm;
 mod keys;
 mod limits;
 mod mail;
+mod mail_automation;
 mod mail_marketing;
 mod mfa;
 mod sessions;

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, MySql, MySqlExecutor, QueryBuilder};
 use uuid::Uuid;
 
+use crate::server::error::AppError;
+
 use super::types::{Consent, CustomFieldView, FieldKind, FieldType, Filter, Match, Op, Rule, SortKey, field_type, parse_date};
 
 /// A timestamp rule's bound: the date's midnight UTC.
@@ -580,7 +582,7 @@ pub async fn delete_tag<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: 
 /// Replaces a contact's tags. Only the pairs that go are deleted, each by its key: a range
 /// delete (even of no rows, as for a new contact) takes gap locks, and concurrent writers then
 /// deadlocked on each other's inserts.
-pub async fn set_contact_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, contact_id: Uuid, tag_ids: &[Uuid], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn set_contact_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, contact_id: Uuid, tag_ids: &[Uuid], now: DateTime<Utc>) -> Result<(), AppError> {
     let current: Vec<Uuid> = sqlx::query_scalar("select tag_id from crm_contact_tags where workspace_id = ? and contact_id = ?")
         .bind(workspace_id)
         .bind(contact_id)
@@ -600,7 +602,7 @@ pub async fn set_contact_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uu
 }
 
 /// Puts every tag on every contact (existing pairs stay); returns the pairs added.
-pub async fn tag_contacts(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, contact_ids: &[Uuid], tag_ids: &[Uuid], now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+pub async fn tag_contacts(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, contact_ids: &[Uuid], tag_ids: &[Uuid], now: DateTime<Utc>) -> Result<u64, AppError> {
     if contact_ids.is_empty() || tag_ids.is_empty() {
         return Ok(0);
     }
@@ -608,16 +610,38 @@ pub async fn tag_contacts(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, 
     tag_pairs(conn, workspace_id, &pairs, now).await
 }
 
-/// Attaches `(contact, tag)` pairs (existing ones stay); returns the pairs added.
-pub async fn tag_pairs(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, pairs: &[(Uuid, Uuid)], now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+/// Attaches `(contact, tag)` pairs (existing ones stay); returns the pairs added. Every way a
+/// contact gets a tag comes through here, so this is where a tag starts the email sequences
+/// it triggers (`mail::sequences`), in the same transaction.
+pub async fn tag_pairs(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, pairs: &[(Uuid, Uuid)], now: DateTime<Utc>) -> Result<u64, AppError> {
+    use crate::modules::mail::sequences;
     if pairs.is_empty() {
         return Ok(0);
+    }
+    let triggers = sequences::tag_triggers(&mut *conn, workspace_id).await?;
+    let watched: Vec<(Uuid, Uuid)> = pairs.iter().filter(|(_, t)| triggers.iter().any(|(_, tag)| tag == t)).copied().collect();
+    // Only pairs that are new start a sequence: look at the watched ones before adding.
+    let mut before: Vec<(Uuid, Uuid)> = Vec::new();
+    if !watched.is_empty() {
+        let mut qb = QueryBuilder::<MySql>::new("select contact_id, tag_id from crm_contact_tags where workspace_id = ");
+        qb.push_bind(workspace_id).push(" and (contact_id, tag_id) in (");
+        let mut list = qb.separated(", ");
+        for (c, t) in &watched {
+            list.push("(").push_bind_unseparated(*c).push_unseparated(", ").push_bind_unseparated(*t).push_unseparated(")");
+        }
+        qb.push(")");
+        before = qb.build_query_as().fetch_all(&mut *conn).await?;
     }
     let mut qb = QueryBuilder::<MySql>::new("insert ignore into crm_contact_tags (workspace_id, contact_id, tag_id, created_at) ");
     qb.push_values(pairs, |mut b, (c, t)| {
         b.push_bind(workspace_id).push_bind(*c).push_bind(*t).push_bind(now);
     });
-    Ok(qb.build().execute(&mut *conn).await?.rows_affected())
+    let added = qb.build().execute(&mut *conn).await?.rows_affected();
+    if !watched.is_empty() {
+        let new: Vec<(Uuid, Uuid)> = watched.into_iter().filter(|p| !before.contains(p)).collect();
+        sequences::on_tagged(conn, workspace_id, &triggers, &new).await?;
+    }
+    Ok(added)
 }
 
 pub async fn untag_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, contact_ids: &[Uuid], tag_id: Uuid) -> Result<u64, sqlx::Error> {

@@ -1086,6 +1086,18 @@ pub async fn mailable_contacts(conn: &mut MySqlConnection, workspace_id: Uuid, t
     Ok(out)
 }
 
+/// One contact's consent, and the contact as a `Mailable` when it may be emailed now (not
+/// deleted, with an address, subscribed). `None` when there is no such contact.
+pub async fn mailable_contact(conn: &mut MySqlConnection, workspace_id: Uuid, id: Uuid) -> Result<Option<(Consent, Option<Mailable>)>, AppError> {
+    let Some(row) = repo::find_contact(&mut *conn, workspace_id, id).await? else { return Ok(None) };
+    let consent = ContactData::from_row(&row).consent_status;
+    let mailable = match (&row.email, row.deleted_at, consent) {
+        (Some(email), None, Consent::Subscribed) => Some(Mailable { id, email: email.clone(), first_name: row.first_name, last_name: row.last_name }),
+        _ => None,
+    };
+    Ok(Some((consent, mailable)))
+}
+
 /// A contact's consent and when it last changed (for modules that act on it, like the
 /// double opt-in of email sign-ups).
 pub async fn consent_of(conn: &mut MySqlConnection, workspace_id: Uuid, contact_id: Uuid) -> Result<(Consent, Option<DateTime<Utc>>), AppError> {

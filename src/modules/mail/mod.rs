@@ -17,4 +17,6 @@ pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod sender;
 #[cfg(feature = "ssr")]
+pub mod sequences;
+#[cfg(feature = "ssr")]
 pub mod service;

@@ -129,15 +129,26 @@ pub struct CampaignRow {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub recipients: i32,
+    pub subject_b: Option<String>,
+    pub ab_test_percent: Option<i32>,
+    pub ab_wait_hours: Option<i32>,
+    pub ab_winner: Option<String>,
+    pub sequence_id: Option<Uuid>,
+    pub position: i32,
+    pub wait_days: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 const CAMPAIGN_COLUMNS: &str = "id, name, subject, from_name, from_email, reply_to, identity_id, template_id, body_html, audience, status, \
-     send_at, started_at, finished_at, recipients, created_at, updated_at";
+     send_at, started_at, finished_at, recipients, subject_b, ab_test_percent, ab_wait_hours, ab_winner, sequence_id, position, wait_days, \
+     created_at, updated_at";
 
+/// The campaigns (not the steps of sequences), newest first.
 pub async fn list_campaigns<'e>(db: impl MySqlExecutor<'e>, ws: Uuid) -> Result<Vec<CampaignRow>, sqlx::Error> {
-    sqlx::query_as(&format!("select {CAMPAIGN_COLUMNS} from mail_campaigns where workspace_id = ? order by created_at desc, id desc limit 500"))
+    sqlx::query_as(&format!(
+        "select {CAMPAIGN_COLUMNS} from mail_campaigns where workspace_id = ? and sequence_id is null order by created_at desc, id desc limit 500"
+    ))
         .bind(ws)
         .fetch_all(db)
         .await
@@ -148,6 +159,15 @@ pub async fn find_campaign<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, id: Uuid) -
         .bind(ws)
         .bind(id)
         .fetch_optional(db)
+        .await
+}
+
+/// The steps of a sequence, in order.
+pub async fn sequence_steps<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, sequence_id: Uuid) -> Result<Vec<CampaignRow>, sqlx::Error> {
+    sqlx::query_as(&format!("select {CAMPAIGN_COLUMNS} from mail_campaigns where workspace_id = ? and sequence_id = ? order by position, id"))
+        .bind(ws)
+        .bind(sequence_id)
+        .fetch_all(db)
         .await
 }
 
@@ -163,11 +183,12 @@ pub async fn lock_campaign(conn: &mut MySqlConnection, ws: Uuid, id: Uuid) -> Re
 pub async fn save_campaign<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, c: &CampaignRow, insert: bool) -> Result<(), sqlx::Error> {
     let sql = if insert {
         "insert into mail_campaigns (name, subject, from_name, from_email, reply_to, identity_id, template_id, body_html, audience, status,
-             send_at, updated_at, workspace_id, id, created_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+             send_at, subject_b, ab_test_percent, ab_wait_hours, sequence_id, position, wait_days, updated_at, workspace_id, id, created_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     } else {
         "update mail_campaigns set name = ?, subject = ?, from_name = ?, from_email = ?, reply_to = ?, identity_id = ?, template_id = ?,
-             body_html = ?, audience = ?, status = ?, send_at = ?, updated_at = ?
+             body_html = ?, audience = ?, status = ?, send_at = ?, subject_b = ?, ab_test_percent = ?, ab_wait_hours = ?, sequence_id = ?,
+             position = ?, wait_days = ?, updated_at = ?
          where workspace_id = ? and id = ? and created_at = ?"
     };
     sqlx::query(sql)
@@ -182,6 +203,12 @@ pub async fn save_campaign<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, c: &Campaig
         .bind(&c.audience)
         .bind(&c.status)
         .bind(c.send_at)
+        .bind(&c.subject_b)
+        .bind(c.ab_test_percent)
+        .bind(c.ab_wait_hours)
+        .bind(c.sequence_id)
+        .bind(c.position)
+        .bind(c.wait_days)
         .bind(c.updated_at)
         .bind(ws)
         .bind(c.id)
@@ -233,13 +260,19 @@ pub struct NewRecipient {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
+    /// The A/B test half ("a" or "b"); `None` outside a test and for the held-back rest.
+    pub variant: Option<&'static str>,
+    /// `queued`, or `held` until an A/B test is decided.
+    pub status: &'static str,
 }
 
 /// Adds recipients; a contact already on the campaign is skipped (UNIQUE campaign, contact).
-pub async fn insert_recipients(conn: &mut MySqlConnection, ws: Uuid, campaign_id: Uuid, rows: &[NewRecipient], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+/// Returns how many were added.
+pub async fn insert_recipients(conn: &mut MySqlConnection, ws: Uuid, campaign_id: Uuid, rows: &[NewRecipient], now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let mut added = 0;
     for chunk in rows.chunks(500) {
         let mut qb = QueryBuilder::<MySql>::new(
-            "insert ignore into mail_recipients (workspace_id, id, campaign_id, contact_id, email, first_name, last_name, status, created_at, updated_at) ",
+            "insert ignore into mail_recipients (workspace_id, id, campaign_id, contact_id, email, first_name, last_name, variant, status, created_at, updated_at) ",
         );
         qb.push_values(chunk, |mut b, r| {
             b.push_bind(ws)
@@ -249,13 +282,14 @@ pub async fn insert_recipients(conn: &mut MySqlConnection, ws: Uuid, campaign_id
                 .push_bind(r.email.clone())
                 .push_bind(r.first_name.clone())
                 .push_bind(r.last_name.clone())
-                .push_bind("queued")
+                .push_bind(r.variant)
+                .push_bind(r.status)
                 .push_bind(now)
                 .push_bind(now);
         });
-        qb.build().execute(&mut *conn).await?;
+        added += qb.build().execute(&mut *conn).await?.rows_affected();
     }
-    Ok(())
+    Ok(added)
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -267,11 +301,12 @@ pub struct RecipientRow {
     pub first_name: String,
     pub last_name: String,
     pub status: String,
+    pub variant: Option<String>,
     pub opened_at: Option<DateTime<Utc>>,
     pub unsubscribed_at: Option<DateTime<Utc>>,
 }
 
-const RECIPIENT_COLUMNS: &str = "id, campaign_id, contact_id, email, first_name, last_name, status, opened_at, unsubscribed_at";
+const RECIPIENT_COLUMNS: &str = "id, campaign_id, contact_id, email, first_name, last_name, status, variant, opened_at, unsubscribed_at";
 
 pub async fn find_recipient<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, id: Uuid) -> Result<Option<RecipientRow>, sqlx::Error> {
     sqlx::query_as(&format!("select {RECIPIENT_COLUMNS} from mail_recipients where workspace_id = ? and id = ?"))
@@ -282,11 +317,14 @@ pub async fn find_recipient<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, id: Uuid) 
 }
 
 /// Rows a crashed run left `sending`: they may or may not have gone out, so they become
-/// `unknown` and are never sent again (at most once). Returns how many.
+/// `unknown` and are never sent again (at most once). Rows claimed by another live run (a
+/// `running` job whose lease token is the claim and has not expired: an A/B campaign's rest
+/// or a sequence step can have two send runs at once) are left to it. Returns how many.
 pub async fn abandon_sending<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, campaign_id: Uuid, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
-        "update mail_recipients set status = 'unknown', claim_token = null, error = 'the sending run stopped before recording the outcome', updated_at = ?
-         where workspace_id = ? and campaign_id = ? and status = 'sending'",
+        "update mail_recipients r set status = 'unknown', claim_token = null, error = 'the sending run stopped before recording the outcome', updated_at = ?
+         where r.workspace_id = ? and r.campaign_id = ? and r.status = 'sending'
+           and not exists (select 1 from jobs j where j.status = 'running' and j.available_at > utc_timestamp(6) and j.lease_token = r.claim_token)",
     )
     .bind(now)
     .bind(ws)
@@ -413,6 +451,76 @@ pub async fn mark_unsubscribed<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, id: Uui
         .rows_affected())
 }
 
+/// A hard bounce: the address does not exist (a permanent refusal of the recipient at send
+/// time, or a bounce reported later). Returns 1 the first time.
+pub async fn mark_bounced<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("update mail_recipients set bounced_at = ?, updated_at = ? where workspace_id = ? and id = ? and bounced_at is null")
+        .bind(now)
+        .bind(now)
+        .bind(ws)
+        .bind(id)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
+// ---- A/B test
+
+/// Records the winning subject, once; returns whether this call decided it.
+pub async fn set_ab_winner<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, id: Uuid, winner: &str, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("update mail_campaigns set ab_winner = ?, ab_decided_at = ?, updated_at = ? where workspace_id = ? and id = ? and ab_winner is null")
+        .bind(winner)
+        .bind(now)
+        .bind(now)
+        .bind(ws)
+        .bind(id)
+        .execute(db)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// The held-back rest of an A/B campaign joins the queue (it gets the winner's subject).
+pub async fn release_held<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, campaign_id: Uuid, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("update mail_recipients set status = 'queued', updated_at = ? where workspace_id = ? and campaign_id = ? and status = 'held'")
+        .bind(now)
+        .bind(ws)
+        .bind(campaign_id)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
+#[derive(Debug, Default, FromRow)]
+pub struct VariantTotals {
+    pub variant: String,
+    pub recipients: i64,
+    pub sent: i64,
+    pub opened: i64,
+    pub clicked: i64,
+}
+
+/// The two halves of an A/B test, "a" first.
+pub async fn variant_totals<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, campaign_id: Uuid) -> Result<Vec<VariantTotals>, sqlx::Error> {
+    sqlx::query_as(
+        "select variant, count(*) as recipients,
+                cast(coalesce(sum(status = 'sent'), 0) as signed) as sent,
+                cast(coalesce(sum(opened_at is not null), 0) as signed) as opened,
+                cast(coalesce(sum(clicked_at is not null), 0) as signed) as clicked
+         from mail_recipients where workspace_id = ? and campaign_id = ? and variant is not null
+         group by variant order by variant",
+    )
+    .bind(ws)
+    .bind(campaign_id)
+    .fetch_all(db)
+    .await
+}
+
+/// When the campaign's A/B test was decided.
+pub async fn ab_decided_at<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, id: Uuid) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    Ok(sqlx::query_scalar("select ab_decided_at from mail_campaigns where workspace_id = ? and id = ?").bind(ws).bind(id).fetch_optional(db).await?.flatten())
+}
+
 // ---- report
 
 #[derive(Debug, Default, FromRow)]
@@ -420,6 +528,7 @@ pub struct Totals {
     pub recipients: i64,
     pub queued: i64,
     pub sent: i64,
+    pub delivered: i64,
     pub failed: i64,
     pub unknown: i64,
     pub opened: i64,
@@ -435,6 +544,7 @@ pub async fn totals<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, campaign_id: Uuid)
         "select count(*) as recipients,
                 cast(coalesce(sum(status in ('queued', 'sending')), 0) as signed) as queued,
                 cast(coalesce(sum(status = 'sent'), 0) as signed) as sent,
+                cast(coalesce(sum(status = 'sent' and bounced_at is null), 0) as signed) as delivered,
                 cast(coalesce(sum(status = 'failed'), 0) as signed) as failed,
                 cast(coalesce(sum(status = 'unknown'), 0) as signed) as unknown,
                 cast(coalesce(sum(opened_at is not null), 0) as signed) as opened,

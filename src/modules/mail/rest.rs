@@ -1,5 +1,6 @@
 //! `/api/v1/mail/…`: sender identities (with a test send), block templates (with a preview),
-//! campaigns (send now or schedule) and their report, over the same service as the pages.
+//! campaigns (send now or schedule) and their report, and welcome sequences, over the same
+//! service as the pages.
 use axum::{
     extract::{Path, State},
     http::StatusCode,
@@ -8,7 +9,7 @@ use axum::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::{service, types::*};
+use super::{sequences, service, types::*};
 use crate::server::{
     error::{ApiJson, ApiResult, AppError},
     state::AppState,
@@ -30,6 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_campaign))
         .routes(routes!(campaign_report))
         .routes(routes!(get_settings, put_settings))
+        .routes(routes!(list_sequences, create_sequence))
+        .routes(routes!(get_sequence, update_sequence, delete_sequence))
 }
 
 /// A malformed id names nothing: 404, like another workspace's.
@@ -209,4 +212,43 @@ pub async fn get_settings(State(state): State<AppState>, t: Tenant) -> ApiResult
     responses((status = 200, description = "Saved", body = MailSettings), (status = 403, description = "Needs mail.write")))]
 pub async fn put_settings(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<MailSettings>) -> ApiResult<MailSettings> {
     Ok(ApiJson(service::save_settings(&state, &t, input).await?))
+}
+
+// ---- sequences
+
+#[utoipa::path(get, path = "/mail/sequences", tag = "mail", responses((status = 200, description = "Sequences with their steps and counts", body = Vec<SequenceView>)))]
+pub async fn list_sequences(State(state): State<AppState>, t: Tenant) -> ApiResult<Vec<SequenceView>> {
+    Ok(ApiJson(sequences::list(&state, &t).await?))
+}
+
+/// Create a sequence: `{name, trigger: "signup"|"tag", trigger_tag?, identity_id? | from_email,
+/// active?, steps: [{wait_days, subject, template_id? | body_html}]}`. Only an active sequence
+/// enrols people; each contact goes through it once.
+#[utoipa::path(post, path = "/mail/sequences", tag = "mail", request_body = SequenceInput,
+    responses((status = 201, description = "Created", body = SequenceView), (status = 403, description = "Needs mail.write"), (status = 422, description = "A field is invalid")))]
+pub async fn create_sequence(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<SequenceInput>) -> Result<Response, AppError> {
+    Ok(created(sequences::save_sequence(&state, &t, None, input).await?))
+}
+
+#[utoipa::path(get, path = "/mail/sequences/{id}", tag = "mail", params(("id" = Uuid, Path, description = "Sequence id")),
+    responses((status = 200, description = "The sequence", body = SequenceView), (status = 404, description = "Not found")))]
+pub async fn get_sequence(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> ApiResult<SequenceView> {
+    Ok(ApiJson(sequences::get(&state, &t, uuid(&id)?).await?))
+}
+
+/// Change a sequence. `steps`, when given, is the whole new list: steps keep their report by
+/// `id`; steps left out are deleted. Switching a sequence back on sends the steps that fell
+/// due while it was off.
+#[utoipa::path(patch, path = "/mail/sequences/{id}", tag = "mail", request_body = SequenceInput, params(("id" = Uuid, Path, description = "Sequence id")),
+    responses((status = 200, description = "Updated", body = SequenceView), (status = 404, description = "Not found"), (status = 422, description = "A field is invalid")))]
+pub async fn update_sequence(State(state): State<AppState>, t: Tenant, Path(id): Path<String>, ApiJson(input): ApiJson<SequenceInput>) -> ApiResult<SequenceView> {
+    Ok(ApiJson(sequences::save_sequence(&state, &t, Some(uuid(&id)?), input).await?))
+}
+
+/// Delete a sequence with its steps, their reports and its enrolments.
+#[utoipa::path(delete, path = "/mail/sequences/{id}", tag = "mail", params(("id" = Uuid, Path, description = "Sequence id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found")))]
+pub async fn delete_sequence(State(state): State<AppState>, t: Tenant, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    sequences::delete(&state, &t, uuid(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -26,3 +26,7 @@ tenant_fn!("mail/report", campaign_report(id: Uuid) -> Report, |s, t| super::ser
 tenant_fn!("mail/audience_size", audience_size(audience: Audience) -> u64, |s, t| super::service::audience_size(s, t, audience));
 tenant_fn!("mail/settings", load_mail_settings() -> MailSettings, |s, t| super::service::settings(s, t));
 tenant_fn!("mail/save_settings", save_mail_settings(input: MailSettings) -> MailSettings, |s, t| super::service::save_settings(s, t, input));
+tenant_fn!("mail/list_sequences", list_sequences() -> Vec<SequenceView>, |s, t| super::sequences::list(s, t));
+tenant_fn!("mail/get_sequence", get_sequence(id: Uuid) -> SequenceView, |s, t| super::sequences::get(s, t, id));
+tenant_fn!("mail/save_sequence", save_sequence(id: Option<Uuid>, input: SequenceInput) -> SequenceView, |s, t| super::sequences::save_sequence(s, t, id, input));
+tenant_fn!("mail/delete_sequence", delete_sequence(id: Uuid) -> (), |s, t| super::sequences::delete(s, t, id));

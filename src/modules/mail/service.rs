@@ -29,7 +29,7 @@ use crate::shared::validate::Checks;
 
 const BODY_MAX: usize = 512 * 1024;
 
-fn text(field: &str, value: &str, max: usize, required: &str) -> Result<String, String> {
+pub(super) fn text(field: &str, value: &str, max: usize, required: &str) -> Result<String, String> {
     let value = value.trim();
     if value.is_empty() && !required.is_empty() {
         return Err(required.to_owned());
@@ -131,7 +131,7 @@ pub async fn delete_identity(state: &AppState, t: &Tenant, id: Uuid) -> Result<(
     match repo::delete_identity(&state.pool, t.workspace_id(), id).await {
         Ok(0) => Err(AppError::NotFound),
         Ok(_) => Ok(()),
-        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Err(AppError::conflict("Campaigns use this sender; change them first.")),
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Err(AppError::conflict("Campaigns or sequences use this sender; change them first.")),
         Err(e) => Err(e.into()),
     }
 }
@@ -281,7 +281,8 @@ fn parse_time(field: &str, raw: &str) -> Result<DateTime<Utc>, AppError> {
         .map_err(|_| AppError::field(field, "Use a date and time like 2026-12-24T09:00:00Z."))
 }
 
-fn campaign_view(row: CampaignRow) -> CampaignView {
+pub(super) fn campaign_view(row: CampaignRow) -> CampaignView {
+    let ab_test = ab_test_of(&row);
     CampaignView {
         id: row.id,
         name: row.name,
@@ -298,9 +299,17 @@ fn campaign_view(row: CampaignRow) -> CampaignView {
         started_at: row.started_at.map(at),
         finished_at: row.finished_at.map(at),
         recipients: row.recipients.max(0) as u64,
+        ab_test,
+        ab_winner: row.ab_winner,
+        sequence_id: row.sequence_id,
         created_at: at(row.created_at),
         updated_at: at(row.updated_at),
     }
+}
+
+fn ab_test_of(row: &CampaignRow) -> Option<AbTest> {
+    let n = |v: Option<i32>| v.unwrap_or_default().max(0) as u32;
+    row.subject_b.as_ref().map(|b| AbTest { subject_b: b.clone(), test_percent: n(row.ab_test_percent), wait_hours: n(row.ab_wait_hours) })
 }
 
 pub async fn list_campaigns(state: &AppState, t: &Tenant) -> Result<Vec<CampaignView>, AppError> {
@@ -333,7 +342,7 @@ fn check_audience(a: &Audience, checks: &mut Checks) -> Option<String> {
 }
 
 /// Applies a create/update input to `row` (checked; every problem in one 422).
-async fn apply_campaign(conn: &mut MySqlConnection, ws: Uuid, row: &mut CampaignRow, input: &CampaignInput, creating: bool) -> Result<(), AppError> {
+pub(super) async fn apply_campaign(conn: &mut MySqlConnection, ws: Uuid, row: &mut CampaignRow, input: &CampaignInput, creating: bool) -> Result<(), AppError> {
     let mut checks = Checks::default();
     match (&input.name, creating) {
         (Some(name), _) => row.name = checks.check("name", text("name", name, 100, "Name the campaign.")).unwrap_or_default(),
@@ -394,6 +403,21 @@ async fn apply_campaign(conn: &mut MySqlConnection, ws: Uuid, row: &mut Campaign
     {
         row.audience = stored;
     }
+    match &input.ab_test {
+        Some(None) => (row.subject_b, row.ab_test_percent, row.ab_wait_hours) = (None, None, None),
+        Some(Some(ab)) => {
+            let subject_b = checks.check("ab_test.subject_b", text("subject_b", &ab.subject_b, 255, "Write the second subject to test.").and_then(|s| render::check_tags(&s).map(|()| s)));
+            if !(10..=50).contains(&ab.test_percent) {
+                checks.fail("ab_test.test_percent", "Test on 10 to 50 percent of the audience.");
+            }
+            if !(1..=168).contains(&ab.wait_hours) {
+                checks.fail("ab_test.wait_hours", "Pick the winner after 1 to 168 hours.");
+            }
+            row.subject_b = subject_b;
+            (row.ab_test_percent, row.ab_wait_hours) = (Some(ab.test_percent as i32), Some(ab.wait_hours as i32));
+        }
+        None => {}
+    }
     if let Some(send_at) = &input.send_at {
         row.send_at = match send_at.as_deref().filter(|s| !s.trim().is_empty()) {
             None => None,
@@ -409,11 +433,9 @@ async fn apply_campaign(conn: &mut MySqlConnection, ws: Uuid, row: &mut Campaign
     checks.finish()
 }
 
-pub async fn create_campaign(state: &AppState, t: &Tenant, input: CampaignInput) -> Result<CampaignView, AppError> {
-    t.require(Permission::MailWrite)?;
-    let ws = t.workspace_id();
-    let now = Utc::now();
-    let mut row = CampaignRow {
+/// A new, empty draft.
+pub(super) fn new_campaign_row(now: DateTime<Utc>) -> CampaignRow {
+    CampaignRow {
         id: Uuid::now_v7(),
         name: String::new(),
         subject: String::new(),
@@ -429,9 +451,22 @@ pub async fn create_campaign(state: &AppState, t: &Tenant, input: CampaignInput)
         started_at: None,
         finished_at: None,
         recipients: 0,
+        subject_b: None,
+        ab_test_percent: None,
+        ab_wait_hours: None,
+        ab_winner: None,
+        sequence_id: None,
+        position: 0,
+        wait_days: 0,
         created_at: now,
         updated_at: now,
-    };
+    }
+}
+
+pub async fn create_campaign(state: &AppState, t: &Tenant, input: CampaignInput) -> Result<CampaignView, AppError> {
+    t.require(Permission::MailWrite)?;
+    let ws = t.workspace_id();
+    let mut row = new_campaign_row(Utc::now());
     let mut tx = state.pool.begin().await?;
     apply_campaign(&mut tx, ws, &mut row, &input, true).await?;
     repo::save_campaign(&mut *tx, ws, &row, true).await?;
@@ -444,9 +479,7 @@ pub async fn update_campaign(state: &AppState, t: &Tenant, id: Uuid, input: Camp
     let ws = t.workspace_id();
     let mut tx = state.pool.begin().await?;
     let mut row = repo::lock_campaign(&mut tx, ws, id).await?.ok_or(AppError::NotFound)?;
-    if !CampaignStatus::parse(&row.status).is_some_and(CampaignStatus::editable) {
-        return Err(AppError::conflict("This campaign has been sent; it can no longer be changed."));
-    }
+    editable(&row)?;
     let before = row.send_at;
     apply_campaign(&mut tx, ws, &mut row, &input, false).await?;
     row.updated_at = Utc::now();
@@ -460,6 +493,17 @@ pub async fn update_campaign(state: &AppState, t: &Tenant, id: Uuid, input: Camp
     repo::save_campaign(&mut *tx, ws, &row, false).await?;
     tx.commit().await?;
     Ok(campaign_view(row))
+}
+
+/// Only drafts and scheduled campaigns change; a sequence's steps change with their sequence.
+fn editable(row: &CampaignRow) -> Result<(), AppError> {
+    if row.sequence_id.is_some() {
+        return Err(AppError::conflict("This email is a step of a sequence: change it in the sequence."));
+    }
+    if !CampaignStatus::parse(&row.status).is_some_and(CampaignStatus::editable) {
+        return Err(AppError::conflict("This campaign has been sent; it can no longer be changed or sent again."));
+    }
+    Ok(())
 }
 
 pub async fn delete_campaign(state: &AppState, t: &Tenant, id: Uuid) -> Result<(), AppError> {
@@ -507,7 +551,10 @@ pub(super) async fn resolve_audience(conn: &mut MySqlConnection, ws: Uuid, row: 
              (unsubscribed, bounced and complained contacts are always left out).",
         ));
     }
-    Ok(contacts.into_iter().map(|c| NewRecipient { contact_id: c.id, email: c.email, first_name: c.first_name, last_name: c.last_name }).collect())
+    Ok(contacts
+        .into_iter()
+        .map(|c| NewRecipient { contact_id: c.id, email: c.email, first_name: c.first_name, last_name: c.last_name, variant: None, status: "queued" })
+        .collect())
 }
 
 /// How many contacts an audience would reach now (subscribed, with an address): the number
@@ -525,13 +572,29 @@ pub async fn audience_size(state: &AppState, t: &Tenant, audience: Audience) -> 
 /// Adds the recipients and the send job; the campaign becomes `sending`. In the caller's
 /// transaction.
 pub(super) async fn start_sending(conn: &mut MySqlConnection, ws: Uuid, row: &CampaignRow) -> Result<(), AppError> {
-    let recipients = resolve_audience(conn, ws, row).await?;
+    let mut recipients = resolve_audience(conn, ws, row).await?;
     let now = Utc::now();
+    let payload = json!({"workspace_id": ws, "campaign_id": row.id});
+    if let Some(ab) = ab_test_of(row) {
+        split_for_ab_test(&mut recipients, ab.test_percent);
+        let decide_at = now + chrono::Duration::hours(i64::from(ab.wait_hours));
+        jobs::enqueue(&mut *conn, NewJob::new(sender::AB_WINNER_JOB, payload.clone()).workspace(ws).run_at(decide_at)).await?;
+    }
     repo::insert_recipients(conn, ws, row.id, &recipients, now).await?;
     repo::set_campaign_status(&mut *conn, ws, row.id, CampaignStatus::Sending.as_str(), now).await?;
-    let payload = json!({"workspace_id": ws, "campaign_id": row.id});
     jobs::enqueue(&mut *conn, NewJob::new(sender::SEND_JOB, payload).workspace(ws).max_attempts(10)).await?;
     Ok(())
+}
+
+/// Shuffles the audience and gives `percent` of it (at least one each) to subjects A and B,
+/// alternately; the rest is held back for the winner.
+fn split_for_ab_test(recipients: &mut [NewRecipient], percent: u32) {
+    use rand::seq::SliceRandom;
+    recipients.shuffle(&mut rand::rng());
+    let test = (recipients.len() * percent as usize).div_ceil(100).max(2).min(recipients.len());
+    for (i, r) in recipients.iter_mut().enumerate() {
+        (r.variant, r.status) = if i >= test { (None, "held") } else if i % 2 == 0 { (Some("a"), "queued") } else { (Some("b"), "queued") };
+    }
 }
 
 /// Sends the campaign now, or schedules it for `send_at` (the input's, else the stored one)
@@ -542,9 +605,7 @@ pub async fn send_campaign(state: &AppState, t: &Tenant, id: Uuid, input: SendIn
     let ws = t.workspace_id();
     let mut tx = state.pool.begin().await?;
     let mut row = repo::lock_campaign(&mut tx, ws, id).await?.ok_or(AppError::NotFound)?;
-    if !CampaignStatus::parse(&row.status).is_some_and(CampaignStatus::editable) {
-        return Err(AppError::conflict("This campaign has already been sent."));
-    }
+    editable(&row)?;
     let identity = match row.identity_id {
         Some(i) => repo::find_identity(&mut *tx, ws, i).await?,
         None => None,
@@ -576,8 +637,8 @@ pub async fn report(state: &AppState, t: &Tenant, id: Uuid) -> Result<Report, Ap
     t.require(Permission::MailRead)?;
     let ws = t.workspace_id();
     let mut conn = state.pool.acquire().await?;
-    repo::find_campaign(&mut *conn, ws, id).await?.ok_or(AppError::NotFound)?;
     let n = |v: i64| v.max(0) as u64;
+    let campaign = repo::find_campaign(&mut *conn, ws, id).await?.ok_or(AppError::NotFound)?;
     let totals = repo::totals(&mut *conn, ws, id).await?;
     let by_hour = repo::by_hour(&mut *conn, ws, id)
         .await?
@@ -593,7 +654,7 @@ pub async fn report(state: &AppState, t: &Tenant, id: Uuid) -> Result<Report, Ap
         recipients: n(totals.recipients),
         queued: n(totals.queued),
         sent: n(totals.sent),
-        delivered: n(totals.sent - totals.bounced),
+        delivered: n(totals.delivered),
         failed: n(totals.failed),
         unknown: n(totals.unknown),
         opened: n(totals.opened),
@@ -604,7 +665,37 @@ pub async fn report(state: &AppState, t: &Tenant, id: Uuid) -> Result<Report, Ap
         total_clicks: n(totals.total_clicks),
         by_hour,
         links,
+        ab: ab_report(&mut conn, ws, &campaign).await?,
     })
+}
+
+async fn ab_report(conn: &mut MySqlConnection, ws: Uuid, campaign: &CampaignRow) -> Result<Option<AbReport>, AppError> {
+    let Some(ab) = ab_test_of(campaign) else { return Ok(None) };
+    let n = |v: i64| v.max(0) as u64;
+    let variants = repo::variant_totals(&mut *conn, ws, campaign.id)
+        .await?
+        .into_iter()
+        .map(|v| VariantReport {
+            subject: if v.variant == "b" { ab.subject_b.clone() } else { campaign.subject.clone() },
+            variant: v.variant,
+            recipients: n(v.recipients),
+            sent: n(v.sent),
+            opened: n(v.opened),
+            clicked: n(v.clicked),
+        })
+        .collect();
+    let decides_at = match repo::ab_decided_at(&mut *conn, ws, campaign.id).await? {
+        Some(decided) => Some(decided),
+        None => campaign.started_at.map(|s| s + chrono::Duration::hours(i64::from(ab.wait_hours))),
+    };
+    Ok(Some(AbReport {
+        test_percent: ab.test_percent,
+        wait_hours: ab.wait_hours,
+        decides_at: decides_at.map(at),
+        winner: campaign.ab_winner.clone(),
+        held: n(repo::count_status(&mut *conn, ws, campaign.id, "held").await?),
+        variants,
+    }))
 }
 
 // ---- settings and form sign-ups
@@ -638,10 +729,14 @@ const CONFIRM_RESEND: chrono::Duration = chrono::Duration::minutes(10);
 pub async fn form_signup(conn: &mut MySqlConnection, config: &crate::server::config::Config, ws: Uuid, email: &str, source: &str, tags: &[String]) -> Result<SignupOutcome, AppError> {
     let double = repo::double_opt_in(&mut *conn, ws).await?;
     let id = crm::capture_signup(conn, ws, email, source, tags, !double).await?;
-    let (true, Some(id)) = (double, id) else { return Ok(SignupOutcome::Subscribed) };
+    let Some(id) = id else { return Ok(SignupOutcome::Subscribed) };
     let now = Utc::now();
     match crm::consent_of(conn, ws, id).await? {
-        (Consent::Subscribed, _) => return Ok(SignupOutcome::Subscribed),
+        (Consent::Subscribed, _) => {
+            super::sequences::on_signup(conn, ws, id).await?;
+            return Ok(SignupOutcome::Subscribed);
+        }
+        _ if !double => return Ok(SignupOutcome::Subscribed),
         (Consent::Bounced | Consent::Complained, _) => return Ok(SignupOutcome::Confirm),
         (Consent::Pending, Some(at)) if now - at < CONFIRM_RESEND => return Ok(SignupOutcome::Confirm),
         _ => {}
@@ -670,6 +765,7 @@ pub async fn confirm_signup(state: &AppState, ws: Uuid, contact_id: Uuid) -> Res
         _ => return Err(AppError::conflict("This address has been unsubscribed since; sign up again to receive the emails.")),
     }
     crm::set_consent(&mut tx, ws, contact_id, Consent::Subscribed, "confirmed by email (double opt-in)").await?;
+    super::sequences::on_signup(&mut tx, ws, contact_id).await?;
     let summary = "Confirmed the email subscription (double opt-in)";
     crm::record_activity(
         &mut tx,
@@ -690,26 +786,45 @@ pub async fn confirm_signup(state: &AppState, ws: Uuid, contact_id: Uuid) -> Res
 pub async fn unsubscribe(state: &AppState, ws: Uuid, recipient_id: Uuid, how: &str) -> Result<repo::RecipientRow, AppError> {
     let mut tx = state.pool.begin().await?;
     let r = repo::find_recipient(&mut *tx, ws, recipient_id).await?.ok_or(AppError::NotFound)?;
-    let now = Utc::now();
-    let first = repo::mark_unsubscribed(&mut *tx, ws, r.id, now).await? == 1;
-    let campaign = repo::find_campaign(&mut *tx, ws, r.campaign_id).await?.ok_or(AppError::NotFound)?;
-    let before = match crm::set_consent(&mut tx, ws, r.contact_id, Consent::Unsubscribed, &format!("{how} ({})", campaign.name)).await {
-        Ok(before) => Some(before),
-        // The contact was deleted since: the recipient row still records the wish.
-        Err(AppError::NotFound) => None,
-        Err(e) => return Err(e),
-    };
-    if first && before.is_some() {
-        let summary = format!("Unsubscribed from email via {how} (campaign “{}”)", campaign.name);
-        let data = json!({"campaign_id": campaign.id, "how": how});
-        crm::record_activity(
-            &mut tx,
-            ws,
-            r.contact_id,
-            crm::NewActivity { kind: "email_unsubscribed", summary: &summary, body: "", data, actor_id: None, occurred_at: Some(now) },
-        )
-        .await?;
+    if repo::mark_unsubscribed(&mut *tx, ws, r.id, Utc::now()).await? == 1 {
+        let summary = |campaign: &str| format!("Unsubscribed from email via {how} (campaign “{campaign}”)");
+        suppress(&mut tx, ws, &r, Consent::Unsubscribed, "email_unsubscribed", how, &summary).await?;
+    } else {
+        // Repeated: the consent is set again (it may have been changed by hand since), quietly.
+        let campaign = repo::find_campaign(&mut *tx, ws, r.campaign_id).await?.ok_or(AppError::NotFound)?;
+        match crm::set_consent(&mut tx, ws, r.contact_id, Consent::Unsubscribed, &format!("{how} ({})", campaign.name)).await {
+            Ok(_) | Err(AppError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
     }
     tx.commit().await?;
     Ok(r)
+}
+
+/// A recipient's address bounced for good (the SMTP server refused it): the report counts
+/// it, the CRM consent becomes `bounced` so the address is never mailed again, and the
+/// contact's timeline says why. Repeating it changes nothing.
+pub async fn record_bounce(pool: &sqlx::MySqlPool, ws: Uuid, r: &repo::RecipientRow, reason: &str) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    if repo::mark_bounced(&mut *tx, ws, r.id, Utc::now()).await? == 1 {
+        let summary = |campaign: &str| format!("The email of campaign “{campaign}” bounced: {reason}");
+        suppress(&mut tx, ws, r, Consent::Bounced, "email_bounced", "bounce", &summary).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the consent of a recipient's contact with when and how, and records it on the
+/// timeline. A contact deleted since is skipped: the recipient row still records it.
+async fn suppress(tx: &mut MySqlConnection, ws: Uuid, r: &repo::RecipientRow, consent: Consent, kind: &str, how: &str, summary: &(dyn Fn(&str) -> String + Sync)) -> Result<(), AppError> {
+    let campaign = repo::find_campaign(&mut *tx, ws, r.campaign_id).await?.ok_or(AppError::NotFound)?;
+    match crm::set_consent(tx, ws, r.contact_id, consent, &format!("{how} ({})", campaign.name)).await {
+        Ok(_) => {}
+        Err(AppError::NotFound) => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    let data = json!({"campaign_id": campaign.id, "how": how});
+    let summary = summary(&campaign.name);
+    crm::record_activity(tx, ws, r.contact_id, crm::NewActivity { kind, summary: &summary, body: "", data, actor_id: None, occurred_at: Some(Utc::now()) }).await?;
+    Ok(())
 }

@@ -179,6 +179,21 @@ pub struct CampaignInput {
     #[serde(default, deserialize_with = "double")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub send_at: Option<Option<String>>,
+    /// A second subject to test against `subject`; `null` switches the test off.
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<AbTest>))]
+    pub ab_test: Option<Option<AbTest>>,
+}
+
+/// An A/B test of the subject: `test_percent` of the audience (10 to 50) is split evenly
+/// between `subject` and `subject_b`; `wait_hours` (1 to 168) after the start, everyone else
+/// gets the subject whose test half opened more.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AbTest {
+    pub subject_b: String,
+    pub test_percent: u32,
+    pub wait_hours: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,10 +205,12 @@ pub enum CampaignStatus {
     Sending,
     Sent,
     Failed,
+    /// A step of an automated sequence: it sends to each contact when their turn comes.
+    Automated,
 }
 
 impl CampaignStatus {
-    pub const ALL: [CampaignStatus; 5] = [Self::Draft, Self::Scheduled, Self::Sending, Self::Sent, Self::Failed];
+    pub const ALL: [CampaignStatus; 6] = [Self::Draft, Self::Scheduled, Self::Sending, Self::Sent, Self::Failed, Self::Automated];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -202,6 +219,7 @@ impl CampaignStatus {
             Self::Sending => "sending",
             Self::Sent => "sent",
             Self::Failed => "failed",
+            Self::Automated => "automated",
         }
     }
 
@@ -234,6 +252,11 @@ pub struct CampaignView {
     pub finished_at: Option<String>,
     /// Contacts the campaign was addressed to (known once sending starts).
     pub recipients: u64,
+    pub ab_test: Option<AbTest>,
+    /// The subject the rest of the audience got ("a" or "b"), once the test is decided.
+    pub ab_winner: Option<String>,
+    /// The step's sequence, for the emails of an automation.
+    pub sequence_id: Option<Uuid>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -286,6 +309,127 @@ pub struct Report {
     pub total_clicks: u64,
     pub by_hour: Vec<HourPoint>,
     pub links: Vec<LinkClicks>,
+    /// The subject test, when the campaign has one.
+    pub ab: Option<AbReport>,
+}
+
+/// How each subject of an A/B test did with its test half.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct VariantReport {
+    /// "a" or "b".
+    pub variant: String,
+    pub subject: String,
+    pub recipients: u64,
+    pub sent: u64,
+    pub opened: u64,
+    pub clicked: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AbReport {
+    pub test_percent: u32,
+    pub wait_hours: u32,
+    /// When the winner is (or was) picked, RFC 3339; known once sending starts.
+    pub decides_at: Option<String>,
+    pub winner: Option<String>,
+    /// Recipients held back until the winner is known.
+    pub held: u64,
+    pub variants: Vec<VariantReport>,
+}
+
+// ---- sequences (automations)
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SequenceTrigger {
+    /// Someone signs up through a public form (the bio page's); with double opt-in, once
+    /// they confirm.
+    Signup,
+    /// A contact gets the tag `trigger_tag` (by hand, in bulk, by import or by a form).
+    Tag,
+}
+
+impl SequenceTrigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Signup => "signup",
+            Self::Tag => "tag",
+        }
+    }
+}
+
+/// One email of a sequence. `wait_days` (0 to 365) is the wait before it: after the
+/// enrolment for the first step, after the previous step for the others.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StepInput {
+    /// An existing step to keep (its report stays); absent for a new one.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    #[serde(default)]
+    pub wait_days: u32,
+    pub subject: String,
+    #[serde(default)]
+    pub template_id: Option<Uuid>,
+    #[serde(default)]
+    pub body_html: Option<String>,
+}
+
+/// Create or change a sequence. `steps`, when given, is the whole list in order: steps left
+/// out are deleted with their reports.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SequenceInput {
+    pub name: Option<String>,
+    pub trigger: Option<SequenceTrigger>,
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub trigger_tag: Option<Option<String>>,
+    /// Only an active sequence enrols people and sends.
+    pub active: Option<bool>,
+    #[serde(default, deserialize_with = "double")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Uuid>))]
+    pub identity_id: Option<Option<Uuid>>,
+    pub from_email: Option<String>,
+    pub from_name: Option<String>,
+    pub steps: Option<Vec<StepInput>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StepView {
+    /// The step's campaign: `GET /mail/campaigns/{id}/report` is its report.
+    pub id: Uuid,
+    pub position: u32,
+    pub wait_days: u32,
+    pub subject: String,
+    pub template_id: Option<Uuid>,
+    pub body_html: String,
+    pub sent: u64,
+    pub opened: u64,
+    pub clicked: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SequenceView {
+    pub id: Uuid,
+    pub name: String,
+    pub trigger: SequenceTrigger,
+    pub trigger_tag: Option<String>,
+    pub active: bool,
+    pub identity_id: Option<Uuid>,
+    pub from_name: String,
+    pub from_email: String,
+    pub steps: Vec<StepView>,
+    /// Everyone ever enrolled, and those still going through it.
+    pub enrolled: u64,
+    pub in_progress: u64,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 #[cfg(test)]

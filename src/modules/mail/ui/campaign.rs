@@ -15,7 +15,7 @@ use crate::modules::crm::ui::{Debounce, form_alert, plural, split_list, unshown_
 use crate::modules::mail::server_fns::{
     audience_size, delete_campaign, get_campaign, list_identities, list_templates, send_campaign, update_campaign,
 };
-use crate::modules::mail::types::{Audience, CampaignInput, CampaignStatus, CampaignView, SendInput};
+use crate::modules::mail::types::{AbTest, Audience, CampaignInput, CampaignStatus, CampaignView, SendInput};
 use crate::modules::workspaces::ui::{FieldShell, SelectField, Time, error_view, loading_view};
 use crate::shared::error::AppError;
 use crate::shared::ui::{Button, ButtonVariant, TextField, ToastKind, use_toasts};
@@ -85,6 +85,11 @@ fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
     let by_segment = RwSignal::new(c.audience.segment_id.is_some());
     let tags = RwSignal::new(c.audience.tags.clone().unwrap_or_default().join(", "));
     let segment = RwSignal::new(c.audience.segment_id.map(|i| i.to_string()).unwrap_or_default());
+    let ab = c.ab_test.clone();
+    let ab_on = RwSignal::new(ab.is_some());
+    let subject_b = RwSignal::new(ab.as_ref().map(|t| t.subject_b.clone()).unwrap_or_default());
+    let test_percent = RwSignal::new(ab.as_ref().map_or(20, |t| t.test_percent).to_string());
+    let wait_hours = RwSignal::new(ab.as_ref().map_or(4, |t| t.wait_hours).to_string());
     let send_at = RwSignal::new(String::new());
     // The browser's time zone is only known in the browser.
     let stored_send_at = c.send_at.clone();
@@ -120,7 +125,8 @@ fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
 
     let errors = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
-    let shown = ["name", "subject", "identity_id", "from_email", "from_name", "reply_to", "body_html", "template_id", "audience", "audience.tags", "send_at"];
+    let shown = ["name", "subject", "identity_id", "from_email", "from_name", "reply_to", "body_html", "template_id", "audience", "audience.tags", "send_at",
+        "ab_test.subject_b", "ab_test.test_percent", "ab_test.wait_hours"];
     let other = Signal::derive(move || errors.with(|e| e.as_ref().and_then(|e| unshown_error(e, &shown))));
     let input = move || {
         let identity = Uuid::parse_str(&identity.get_untracked()).ok();
@@ -136,6 +142,12 @@ fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
             body_html: Some(if template.is_some() { String::new() } else { body.get_untracked() }),
             audience: Some(tags.with_untracked(|t| segment.with_untracked(|s| audience_of(by_segment.get_untracked(), t, s)))),
             send_at: Some(local_to_utc(&send_at.get_untracked())),
+            // A number that does not parse is sent as 0, which the server explains.
+            ab_test: Some(ab_on.get_untracked().then(|| AbTest {
+                subject_b: subject_b.get_untracked(),
+                test_percent: test_percent.get_untracked().trim().parse().unwrap_or(0),
+                wait_hours: wait_hours.get_untracked().trim().parse().unwrap_or(0),
+            })),
         }
     };
     // Save, then (when asked) send or schedule; one 422 shows under its fields.
@@ -191,6 +203,21 @@ fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
                 <TextField label="Campaign name" name="name" autocomplete="off" value=name error=field_error(errors, "name")/>
                 <TextField label="Subject" name="subject" autocomplete="off" value=subject error=field_error(errors, "subject")
                     hint="Merge tags work here: {{first_name|there}}."/>
+                <label class="check">
+                    <input type="checkbox" name="ab" prop:checked=move || ab_on.get() on:change=move |ev| ab_on.set(event_target_checked(&ev))/>
+                    "A/B test the subject"
+                </label>
+                <Show when=move || ab_on.get()>
+                    <div class="mail-ab stack">
+                        <TextField label="Subject B" name="subject_b" autocomplete="off" value=subject_b error=field_error(errors, "ab_test.subject_b")/>
+                        <div class="grid-2">
+                            <TextField label="Test share (%)" name="test_percent" input_type="number" value=test_percent error=field_error(errors, "ab_test.test_percent")
+                                hint="10 to 50: half get each subject."/>
+                            <TextField label="Pick the winner after (hours)" name="wait_hours" input_type="number" value=wait_hours error=field_error(errors, "ab_test.wait_hours")
+                                hint="Then everyone else gets the subject opened more."/>
+                        </div>
+                    </div>
+                </Show>
                 <Suspense fallback=loading_view>
                     {move || Suspend::new(async move {
                         let list = identities.await.unwrap_or_default();

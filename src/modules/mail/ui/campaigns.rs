@@ -90,7 +90,7 @@ fn CampaignsBody(a: Access) -> impl IntoView {
 fn campaign_row(slug: &str, c: CampaignView) -> impl IntoView {
     let href = workspace_href(slug, &format!("/mail/campaigns/{}", c.id));
     let when = match c.status {
-        CampaignStatus::Sent | CampaignStatus::Sending | CampaignStatus::Failed => c.started_at.clone(),
+        CampaignStatus::Sent | CampaignStatus::Sending | CampaignStatus::Failed | CampaignStatus::Automated => c.started_at.clone(),
         CampaignStatus::Scheduled => c.send_at.clone(),
         CampaignStatus::Draft => None,
     };

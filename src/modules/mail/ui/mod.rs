@@ -1,11 +1,12 @@
 //! The email pages: campaigns (`/w/{slug}/mail`) with the editor and, once sent, the report
 //! (`/w/{slug}/mail/campaigns/{id}`); templates with the block editor and its phone/desktop
 //! preview (`/w/{slug}/mail/templates/{id}`); sender identities with their SMTP server and a
-//! test send (`/w/{slug}/mail/senders`). Controls a member may not use are not rendered.
+//! test send (`/w/{slug}/mail/senders`); welcome sequences (`/w/{slug}/mail/sequences`). Controls a member may not use are not rendered.
 mod campaign;
 mod campaigns;
 mod report;
 mod senders;
+mod sequences;
 mod template;
 mod templates;
 
@@ -16,6 +17,7 @@ use leptos_router::{NavigateOptions, hooks::use_navigate};
 pub use campaign::CampaignPage;
 pub use campaigns::CampaignsPage;
 pub use senders::SendersPage;
+pub use sequences::{SequencePage, SequencesPage};
 pub use template::TemplatePage;
 pub use templates::TemplatesPage;
 
@@ -55,6 +57,7 @@ fn status_badge(s: CampaignStatus) -> impl IntoView {
         CampaignStatus::Sending => ("badge badge-warning", "Sending"),
         CampaignStatus::Sent => ("badge badge-success", "Sent"),
         CampaignStatus::Failed => ("badge badge-danger", "Failed"),
+        CampaignStatus::Automated => ("badge badge-success", "Automated"),
     };
     view! { <span class=class>{label}</span> }
 }
@@ -71,7 +74,7 @@ fn percent(part: u64, of: u64) -> String {
 /// The title, a line about the page, the actions, and the email section's navigation.
 #[component]
 fn MailHeader(slug: String, #[prop(into)] title: String, text: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
-    const LINKS: &[(&str, &str, &str)] = &[("/mail", "Campaigns", "mail"), ("/mail/templates", "Templates", "note"), ("/mail/senders", "Senders", "users")];
+    const LINKS: &[(&str, &str, &str)] = &[("/mail", "Campaigns", "mail"), ("/mail/templates", "Templates", "note"), ("/mail/sequences", "Sequences", "clock"), ("/mail/senders", "Senders", "users")];
     section_header(slug, title, text, ("Email", LINKS), children)
 }
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::{MailHeader, percent, status_badge};
 use crate::modules::crm::ui::plural;
 use crate::modules::mail::server_fns::campaign_report;
-use crate::modules::mail::types::{CampaignStatus, CampaignView, Report};
+use crate::modules::mail::types::{AbReport, CampaignStatus, CampaignView, Report};
 use crate::modules::workspaces::ui::{Time, error_view, loading_view};
 use crate::shared::ui::{BarList, BarRow, EmptyState, LineChart, Series};
 
@@ -54,8 +54,10 @@ fn tile(label: &'static str, value: u64, note: String) -> impl IntoView {
 
 fn report_view(r: Report) -> impl IntoView {
     let base = r.delivered;
+    let ab = r.ab.clone().map(ab_view);
     let progress = (r.queued > 0).then(|| {
-        let done = r.recipients - r.queued;
+        // (An A/B test's held-back rest is not in the queue yet: it is shown with the test.)
+        let done = r.recipients - r.queued - r.ab.as_ref().map_or(0, |a| a.held);
         view! {
             <div class="card stack-sm" role="status">
                 <p>{format!("Sending: {done} of {} done.", r.recipients)}</p>
@@ -110,6 +112,7 @@ fn report_view(r: Report) -> impl IntoView {
         {progress}
         {tiles}
         {failed}
+        {ab}
         <section class="card stack" aria-labelledby="report-activity">
             <h2 id="report-activity" class="card-title">"Activity per hour"</h2>
             {chart}
@@ -117,6 +120,49 @@ fn report_view(r: Report) -> impl IntoView {
         <section class="card stack" aria-labelledby="report-links">
             <h2 id="report-links" class="card-title">"Clicks per link"</h2>
             {links}
+        </section>
+    }
+}
+
+/// The subject test: each subject's half, its open rate, and the winner or when it is picked.
+fn ab_view(ab: AbReport) -> impl IntoView {
+    let status = match (&ab.winner, &ab.decides_at) {
+        (Some(w), _) => view! { <p>{format!("Subject {} opened more: everyone else got it.", w.to_uppercase())}</p> }.into_any(),
+        (None, Some(at)) => {
+            let at = at.clone();
+            view! { <p>{format!("{} wait for the winner, picked ", plural(ab.held, "recipient", "recipients"))}<Time at=at/>"."</p> }.into_any()
+        }
+        (None, None) => view! { <p>{format!("{}% of the audience get one of the two subjects first.", ab.test_percent)}</p> }.into_any(),
+    };
+    let rows = ab
+        .variants
+        .into_iter()
+        .map(|v| {
+            let won = ab.winner.as_deref() == Some(v.variant.as_str());
+            view! {
+                <tr>
+                    <td>
+                        <strong>{v.variant.to_uppercase()}</strong>
+                        {won.then(|| view! { " "<span class="badge badge-success">"Winner"</span> })}
+                    </td>
+                    <td class="break">{v.subject}</td>
+                    <td>{v.sent}</td>
+                    <td>{format!("{} · {}", v.opened, percent(v.opened, v.sent))}</td>
+                    <td>{format!("{} · {}", v.clicked, percent(v.clicked, v.sent))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card stack" aria-labelledby="report-ab">
+            <h2 id="report-ab" class="card-title">"Subject test"</h2>
+            {status}
+            <div class="table-wrap">
+                <table class="table">
+                    <thead><tr><th scope="col">"Subject"</th><th scope="col"><span class="sr-only">"Text"</span></th><th scope="col">"Sent"</th><th scope="col">"Opened"</th><th scope="col">"Clicked"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         </section>
     }
 }
