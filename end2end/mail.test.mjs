@@ -225,3 +225,68 @@ test('import → segment → sender → template → campaign → send → repor
   await context.close();
   assert.deepEqual(errors, []);
 });
+
+test('a welcome sequence built in the editor emails a newly tagged contact', async () => {
+  const origin = ctx.server.origin;
+  const errors = [];
+  const context = await ctx.browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  watch(page, errors);
+  await page.goto(`${origin}/signin`);
+  await signUpApi(page, origin);
+  const ws = await createWorkspaceApi(page, origin, `Seq ${Date.now()}`, ['crm']);
+  const headers = { 'x-workspace-id': ws.slug, origin };
+  const created = await page.request.post(`${origin}/api/v1/crm/contacts`, { headers, data: { email: 'dee@example.com', first_name: 'Dee', consent_status: 'subscribed' } });
+  assert.equal(created.status(), 201);
+  const contact = await created.json();
+
+  await page.goto(`${origin}/w/${ws.slug}/mail/sequences`);
+  await hydrated(page);
+  await page.getByRole('heading', { name: 'No sequences yet' }).waitFor();
+  await page.getByRole('link', { name: 'New sequence' }).first().click();
+  await page.waitForURL(/\/mail\/sequences\/new$/);
+  await hydrated(page);
+  await page.getByLabel('Name', { exact: true }).fill('Welcome');
+  await page.getByLabel('When they get a tag').check();
+  await page.getByLabel('Tag', { exact: true }).fill('trial');
+  await page.getByLabel('From address').fill('ada@studio.example');
+  await page.getByLabel('Subject').fill('Welcome {{first_name|friend}}');
+  await page.getByLabel('Email body (HTML)').fill('<p>Glad you are here.</p>');
+  await page.getByRole('button', { name: 'Add email' }).click();
+  await page.getByRole('heading', { name: 'Email 2' }).waitFor();
+  // Saving without the second email's content says where the problem is.
+  await page.getByLabel('On: new contacts are enrolled').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Write a subject.').waitFor();
+  await page.getByLabel('Subject').nth(1).fill('Day three');
+  await page.getByLabel('Wait (days)').nth(1).fill('3');
+  await page.getByLabel('Email body (HTML)').nth(1).fill('<p>Some tips.</p>');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForURL(/\/mail\/sequences\/[0-9a-f-]{36}$/);
+  await page.getByText('Saved.').waitFor();
+  await screenshot(page, 'mail-sequence-desktop');
+
+  // Tagged: the first email goes out at once; the second waits three days.
+  const tagged = await page.request.patch(`${origin}/api/v1/crm/contacts/${contact.id}`, { headers, data: { tags: ['trial'] } });
+  assert.equal(tagged.status(), 200);
+  await waitFor(() => received.some((m) => m.to.includes('dee@example.com') && /Subject: Welcome Dee/.test(m.raw)), 'the welcome email');
+  await page.reload();
+  await hydrated(page);
+  await page.getByText('1 enrolled · 1 going through it now').waitFor();
+  await page.getByText('1 sent · 0 opened · 0 clicked').waitFor();
+  assert.ok(!received.some((m) => /Day three/.test(m.raw)), 'not before its time');
+
+  const phone = await ctx.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, storageState: await context.storageState() });
+  const small = await phone.newPage();
+  watch(small, errors);
+  for (const [path, name] of [[new URL(page.url()).pathname, 'mail-sequence-phone'], [`/w/${ws.slug}/mail/sequences`, 'mail-sequences-phone']]) {
+    await small.goto(`${origin}${path}`);
+    await hydrated(small);
+    await small.getByRole('heading', { level: 1 }).waitFor();
+    assert.ok(await fitsWidth(small), `${path} fits a phone`);
+    await screenshot(small, name);
+  }
+  await phone.close();
+  await context.close();
+  assert.deepEqual(errors, []);
+});

@@ -146,7 +146,7 @@ test('every page fits the viewport at phone and desktop width in both themes', a
         data: { handle: `fit_${Date.now().toString(36)}`, title: 'Fit test' },
         headers: { origin: ctx.server.origin, 'x-workspace-id': ws.slug },
       })).json();
-      const pages = [`/w/${ws.slug}/bio`, `/w/${ws.slug}/bio/${bio.id}`, `/w/${ws.slug}/bio/${bio.id}/stats`, '/', '/signin', '/signup', '/forgot-password', '/app', '/app/crm', '/app/account', '/app/security', `/w/${ws.slug}/settings`, `/w/${ws.slug}/members`, `/w/${ws.slug}/activity`, `/w/${ws.slug}/crm`, `/w/${ws.slug}/crm/companies`, `/w/${ws.slug}/crm/deals`, `/w/${ws.slug}/crm/import`, `/w/${ws.slug}/crm/segments`, `/w/${ws.slug}/crm/settings`, `/w/${ws.slug}/mail`, `/w/${ws.slug}/mail/templates`, `/w/${ws.slug}/mail/senders`, '/onboarding'];
+      const pages = [`/w/${ws.slug}/bio`, `/w/${ws.slug}/bio/${bio.id}`, `/w/${ws.slug}/bio/${bio.id}/stats`, '/', '/signin', '/signup', '/forgot-password', '/app', '/app/crm', '/app/account', '/app/security', `/w/${ws.slug}/settings`, `/w/${ws.slug}/members`, `/w/${ws.slug}/activity`, `/w/${ws.slug}/crm`, `/w/${ws.slug}/crm/companies`, `/w/${ws.slug}/crm/deals`, `/w/${ws.slug}/crm/import`, `/w/${ws.slug}/crm/segments`, `/w/${ws.slug}/crm/settings`, `/w/${ws.slug}/mail`, `/w/${ws.slug}/mail/templates`, `/w/${ws.slug}/mail/senders`, `/w/${ws.slug}/mail/sequences`, `/w/${ws.slug}/mail/sequences/new`, '/onboarding'];
       for (const path of pages) {
         await page.goto(`${ctx.server.origin}${path}`);
         assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme);

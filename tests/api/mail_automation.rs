@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sqlx::MySqlPool;
 
-use crate::helpers::{FakeSmtp, TestApp, eventually, problem};
+use crate::helpers::{FakeSmtp, TestApp, eventually, person, problem, send};
 use crate::mail_marketing::{app_with_smtp, campaign, campaign_mail, contacts, created, get_json, id, news, owner, parse, part, path_of, report, wait_until_sent};
 
 fn subject(mail: &crate::helpers::ReceivedMail) -> String {
@@ -95,11 +95,33 @@ async fn a_hard_bounce_suppresses_the_address_and_counts_in_the_report(pool: MyS
     assert_eq!(contact["consent_status"], "bounced");
     let timeline = get_json(&app, &format!("/api/v1/crm/contacts/{}/timeline", id(contact))).await;
     assert!(timeline.to_string().contains("email_bounced"), "{timeline}");
-    // The next campaign leaves the address out.
+
+    // Reported later by the provider: a bounce with our Message-ID counts in the report; a
+    // complaint by address alone suppresses the contact. Another workspace cannot do either.
+    let received = campaign_mail(&smtp.received);
+    let p0 = received.iter().find(|m| m.to == ["p0@example.com"]).unwrap();
+    let message_id = parse(p0).0["message-id"].clone();
+    let intruder = person(&app, "intruder@example.com").await;
+    send(&app, &intruder.client, Method::POST, "/api/v1/workspaces", Some(json!({"name": "Intruder"}))).await;
+    let res = send(&app, &intruder.client, Method::POST, "/api/v1/mail/events", Some(json!({"type": "bounce", "email": "p0@example.com", "message_id": message_id}))).await;
+    assert_eq!(error_fields(res).await, ["email"], "not a contact of theirs");
+    let res = app.post_json("/api/v1/mail/events", &json!({"type": "bounce", "email": "P0@example.com", "message_id": message_id})).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!((body["consent_status"].as_str(), body["campaign_id"].as_str()), (Some("bounced"), Some(c.as_str())));
+    let r = report(&app, &c).await;
+    assert_eq!((r["bounced"].as_u64(), r["delivered"].as_u64()), (Some(2), Some(1)));
+    let res = app.post_json("/api/v1/mail/events", &json!({"type": "complaint", "email": "p2@example.com"})).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["consent_status"], "complained");
+    let p2 = &get_json(&app, "/api/v1/crm/contacts?q=p2%40example.com").await["items"][0];
+    assert!(get_json(&app, &format!("/api/v1/crm/contacts/{}/timeline", id(p2))).await.to_string().contains("email_complained"));
+    assert_eq!(error_fields(app.post_json("/api/v1/mail/events", &json!({"type": "bounce", "email": "nobody@example.com"})).await).await, ["email"]);
+    assert_eq!(error_fields(app.post_json("/api/v1/mail/events", &json!({"type": "bounce", "email": "not an address"})).await).await, ["email"]);
+
+    // The next campaign leaves them all out.
     let next = campaign(&app, news("vip")).await;
-    assert_eq!(app.post_empty(&format!("/api/v1/mail/campaigns/{next}/send")).await.status(), 202);
-    wait_until_sent(&app, &next).await;
-    assert_eq!(report(&app, &next).await["recipients"], 2);
+    let res = app.post_empty(&format!("/api/v1/mail/campaigns/{next}/send")).await;
+    assert_eq!(error_fields(res).await, ["audience"], "nobody left to email");
 }
 
 fn welcome(active: bool) -> Value {

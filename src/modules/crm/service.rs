@@ -1086,6 +1086,11 @@ pub async fn mailable_contacts(conn: &mut MySqlConnection, workspace_id: Uuid, t
     Ok(out)
 }
 
+/// The id of the contact whose primary email is `email` (any case), if any.
+pub async fn contact_id_by_email(conn: &mut MySqlConnection, workspace_id: Uuid, email: &str) -> Result<Option<Uuid>, AppError> {
+    Ok(repo::find_by_email(&mut *conn, workspace_id, email).await?.map(|c| c.id))
+}
+
 /// One contact's consent, and the contact as a `Mailable` when it may be emailed now (not
 /// deleted, with an address, subscribed). `None` when there is no such contact.
 pub async fn mailable_contact(conn: &mut MySqlConnection, workspace_id: Uuid, id: Uuid) -> Result<Option<(Consent, Option<Mailable>)>, AppError> {

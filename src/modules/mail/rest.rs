@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_campaign))
         .routes(routes!(campaign_report))
         .routes(routes!(get_settings, put_settings))
+        .routes(routes!(record_event))
         .routes(routes!(list_sequences, create_sequence))
         .routes(routes!(get_sequence, update_sequence, delete_sequence))
 }
@@ -212,6 +213,18 @@ pub async fn get_settings(State(state): State<AppState>, t: Tenant) -> ApiResult
     responses((status = 200, description = "Saved", body = MailSettings), (status = 403, description = "Needs mail.write")))]
 pub async fn put_settings(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<MailSettings>) -> ApiResult<MailSettings> {
     Ok(ApiJson(service::save_settings(&state, &t, input).await?))
+}
+
+// ---- delivery events
+
+/// Report a bounce or spam complaint that arrived after sending (from your SMTP provider's
+/// webhook or a feedback loop, e.g. through an API key with `mail:write`). The contact is never
+/// mailed again; with `message_id` a bounce also counts in that campaign's report.
+#[utoipa::path(post, path = "/mail/events", tag = "mail", request_body = DeliveryEvent,
+    responses((status = 200, description = "Recorded", body = DeliveryEventResult), (status = 403, description = "Needs mail.write"),
+        (status = 422, description = "Not an email address, or no contact has it")))]
+pub async fn record_event(State(state): State<AppState>, t: Tenant, ApiJson(input): ApiJson<DeliveryEvent>) -> ApiResult<DeliveryEventResult> {
+    Ok(ApiJson(service::record_event(&state, &t, input).await?))
 }
 
 // ---- sequences

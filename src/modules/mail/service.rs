@@ -814,6 +814,52 @@ pub async fn record_bounce(pool: &sqlx::MySqlPool, ws: Uuid, r: &repo::Recipient
     Ok(())
 }
 
+/// A bounce or complaint reported after sending: the contact is never mailed again (consent
+/// `bounced` or `complained`, on the timeline); with the `message_id` of one of our messages,
+/// a bounce also counts in that campaign's report. 404 when no contact has the address.
+pub async fn record_event(state: &AppState, t: &Tenant, input: DeliveryEvent) -> Result<DeliveryEventResult, AppError> {
+    t.require(Permission::MailWrite)?;
+    let ws = t.workspace_id();
+    let address = email(&input.email).map_err(|e| AppError::field("email", e))?;
+    let (consent, kind, how) = match input.kind {
+        DeliveryEventKind::Bounce => (Consent::Bounced, "email_bounced", "bounce report"),
+        DeliveryEventKind::Complaint => (Consent::Complained, "email_complained", "spam complaint"),
+    };
+    // `<recipient-id@domain>`, as `sender::build` writes it.
+    let recipient_id = input.message_id.as_deref().and_then(|m| m.trim().trim_start_matches('<').split('@').next().and_then(|id| Uuid::parse_str(id).ok()));
+    let mut tx = state.pool.begin().await?;
+    let recipient = match recipient_id {
+        Some(id) => repo::find_recipient(&mut *tx, ws, id).await?.filter(|r| r.email.eq_ignore_ascii_case(&address)),
+        None => None,
+    };
+    let contact_id = match &recipient {
+        Some(r) => {
+            if input.kind == DeliveryEventKind::Bounce {
+                repo::mark_bounced(&mut *tx, ws, r.id, Utc::now()).await?;
+            }
+            let summary = |campaign: &str| match input.kind {
+                DeliveryEventKind::Bounce => format!("The email of campaign “{campaign}” bounced (reported later)"),
+                DeliveryEventKind::Complaint => format!("Marked the email of campaign “{campaign}” as spam"),
+            };
+            suppress(&mut tx, ws, r, consent, kind, how, &summary).await?;
+            r.contact_id
+        }
+        None => {
+            let id = crm::contact_id_by_email(&mut tx, ws, &address).await?.ok_or_else(|| AppError::field("email", "No contact in this workspace has this address."))?;
+            crm::set_consent(&mut tx, ws, id, consent, how).await?;
+            let summary = match input.kind {
+                DeliveryEventKind::Bounce => "An email to this address bounced (reported later)",
+                DeliveryEventKind::Complaint => "Marked an email as spam",
+            };
+            crm::record_activity(&mut tx, ws, id, crm::NewActivity { kind, summary, body: "", data: json!({"how": how}), actor_id: None, occurred_at: None }).await?;
+            id
+        }
+    };
+    let (now, _) = crm::consent_of(&mut tx, ws, contact_id).await?;
+    tx.commit().await?;
+    Ok(DeliveryEventResult { contact_id, consent_status: now.as_str().into(), campaign_id: recipient.map(|r| r.campaign_id) })
+}
+
 /// Sets the consent of a recipient's contact with when and how, and records it on the
 /// timeline. A contact deleted since is skipped: the recipient row still records it.
 async fn suppress(tx: &mut MySqlConnection, ws: Uuid, r: &repo::RecipientRow, consent: Consent, kind: &str, how: &str, summary: &(dyn Fn(&str) -> String + Sync)) -> Result<(), AppError> {

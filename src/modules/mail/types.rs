@@ -339,6 +339,41 @@ pub struct AbReport {
     pub variants: Vec<VariantReport>,
 }
 
+// ---- delivery events
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryEventKind {
+    /// The address does not exist (a hard bounce reported after the SMTP server took it).
+    Bounce,
+    /// The person marked the email as spam (a feedback loop report).
+    Complaint,
+}
+
+/// `POST /mail/events`: a bounce or complaint reported after sending, by the SMTP provider's
+/// webhook or a feedback loop. `message_id` (the `Message-ID` we sent, `<id@domain>`) ties it
+/// to the campaign's report; without it the contact is found by `email`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DeliveryEvent {
+    #[serde(rename = "type")]
+    pub kind: DeliveryEventKind,
+    pub email: String,
+    #[serde(default)]
+    pub message_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DeliveryEventResult {
+    pub contact_id: Uuid,
+    /// The contact's consent now: `bounced` or `complained`.
+    pub consent_status: String,
+    /// The campaign the message belonged to, when `message_id` named one of ours.
+    pub campaign_id: Option<Uuid>,
+}
+
 // ---- sequences (automations)
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -198,7 +198,17 @@ fn Editor(a: Access, s: Option<SequenceView>) -> impl IntoView {
     let errors = RwSignal::new(None::<AppError>);
     let saving = RwSignal::new(false);
     let shown = ["name", "trigger", "trigger_tag", "identity_id", "from_email", "from_name", "active"];
-    let other = Signal::derive(move || errors.with(|e| e.as_ref().and_then(|e| unshown_error(e, &shown)).filter(|m| !m.contains("steps["))));
+    // Everything not shown under a field, including the steps' own fields (shown in each step).
+    let other = Signal::derive(move || {
+        errors.with(|e| match e {
+            Some(AppError::Validation { errors }) => {
+                let rest = errors.iter().filter(|x| !is_step_field(&x.field)).cloned().collect();
+                unshown_error(&AppError::Validation { errors: rest }, &shown)
+            }
+            Some(other) => unshown_error(other, &shown),
+            None => None,
+        })
+    });
     let submit = {
         let slug = slug.clone();
         move |ev: SubmitEvent| {
@@ -316,6 +326,11 @@ fn Editor(a: Access, s: Option<SequenceView>) -> impl IntoView {
             })}
         </form>
     }
+}
+
+/// `steps[2].subject` and the other fields a step card shows.
+fn is_step_field(field: &str) -> bool {
+    field.starts_with("steps[") && [".subject", ".wait_days", ".template_id", ".body_html"].iter().any(|f| field.ends_with(f))
 }
 
 #[component]
