@@ -765,3 +765,34 @@ async fn contacts_with_the_same_tags_can_be_created_at_the_same_time(pool: MySql
     let vip = get_json(&app, "/api/v1/crm/contacts?tag=vip&limit=50").await;
     assert_eq!(vip["total"], 13);
 }
+
+/// List totals are cached until the workspace's contacts change: every kind of change that
+/// moves a contact in or out of a list shows in the next total, read right after it.
+#[sqlx::test]
+async fn list_totals_follow_every_change_that_moves_contacts_in_or_out(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    owner(&app).await;
+    let total = |query: &'static str| {
+        let app = &app;
+        async move { get_json(app, &format!("/api/v1/crm/contacts?limit=1{query}")).await["total"].as_u64().unwrap() }
+    };
+    let acme: Value = app.post_json("/api/v1/crm/companies", &json!({"name": "Acme Widgets"})).await.json().await.unwrap();
+    let a = create(&app, json!({"email": "a@example.com", "first_name": "Ann", "tags": ["vip"], "company_id": id(&acme)})).await;
+    let b = create(&app, json!({"email": "b@example.com", "first_name": "Bo"})).await;
+    assert_eq!((total("").await, total("&tag=vip").await, total("&q=acme").await), (2, 1, 1));
+
+    create(&app, json!({"email": "c@example.com", "first_name": "Cy"})).await;
+    assert_eq!(total("").await, 3, "a new contact");
+    app.post_json("/api/v1/crm/contacts/bulk", &json!({"action": "tag", "ids": [id(&b)], "tag": "vip"})).await;
+    assert_eq!(total("&tag=vip").await, 2, "tagged in bulk");
+    let tags = get_json(&app, "/api/v1/crm/tags").await;
+    let vip = tags.as_array().unwrap().iter().find(|t| t["name"] == "vip").unwrap().clone();
+    app.send_json(Method::PATCH, &format!("/api/v1/crm/tags/{}", id(&vip)), &json!({"name": "gold"})).await;
+    assert_eq!((total("&tag=vip").await, total("&tag=gold").await), (0, 2), "a renamed tag");
+    app.send_json(Method::PATCH, &format!("/api/v1/crm/contacts/{}", id(&b)), &json!({"tags": []})).await;
+    assert_eq!(total("&tag=gold").await, 1, "a tag taken off");
+    app.send_json(Method::PATCH, &format!("/api/v1/crm/companies/{}", id(&acme)), &json!({"name": "Zenith"})).await;
+    assert_eq!((total("&q=acme").await, total("&q=zenith").await), (0, 1), "a renamed company");
+    assert_eq!(app.delete(&format!("/api/v1/crm/contacts/{}", id(&a))).await.status(), 200);
+    assert_eq!((total("").await, total("&q=zenith").await, total("&deleted=true").await), (2, 0, 1), "a deleted contact");
+}

@@ -130,12 +130,12 @@ fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 
-pub async fn insert_contact<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, d: &ContactData, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    insert_contacts(db, workspace_id, &[(id, d)], now).await
+pub async fn insert_contact(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, id: Uuid, d: &ContactData, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    insert_contacts(conn, workspace_id, &[(id, d)], now).await
 }
 
 /// Inserts many contacts in one statement (imports send a few hundred at a time).
-pub async fn insert_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, rows: &[(Uuid, &ContactData)], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn insert_contacts(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, rows: &[(Uuid, &ContactData)], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -172,11 +172,12 @@ pub async fn insert_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid,
             .push_bind(now)
             .push_bind(now);
     });
-    qb.build().execute(db).await?;
+    qb.build().execute(&mut *conn).await?;
+    touch_lists(conn, workspace_id).await?;
     Ok(())
 }
 
-pub async fn update_contact<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, d: &ContactData, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn update_contact(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, id: Uuid, d: &ContactData, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "update crm_contacts set first_name = ?, last_name = ?, email = ?, phone = ?, emails = ?, phones = ?, company_id = ?,
              job_title = ?, address_line = ?, city = ?, region = ?, postal_code = ?, country = ?, notes = ?, owner_id = ?,
@@ -207,8 +208,9 @@ pub async fn update_contact<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, 
     .bind(now)
     .bind(workspace_id)
     .bind(id)
-    .execute(db)
+    .execute(&mut *conn)
     .await?;
+    touch_lists(conn, workspace_id).await?;
     Ok(())
 }
 
@@ -253,7 +255,7 @@ pub async fn count_live_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: U
 }
 
 /// Marks contacts deleted (or restores them with `at = None`); returns how many changed.
-pub async fn set_deleted<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, ids: &[Uuid], at: Option<DateTime<Utc>>, purge_after: Option<DateTime<Utc>>) -> Result<u64, sqlx::Error> {
+pub async fn set_deleted(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, ids: &[Uuid], at: Option<DateTime<Utc>>, purge_after: Option<DateTime<Utc>>) -> Result<u64, sqlx::Error> {
     if ids.is_empty() {
         return Ok(0);
     }
@@ -267,17 +269,21 @@ pub async fn set_deleted<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, ids
         list.push_bind(*id);
     }
     qb.push(")");
-    Ok(qb.build().execute(db).await?.rows_affected())
+    let n = qb.build().execute(&mut *conn).await?.rows_affected();
+    touch_lists(conn, workspace_id).await?;
+    Ok(n)
 }
 
 /// Removes contacts whose restore window has passed (their tags and timeline cascade).
-pub async fn purge_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("delete from crm_contacts where workspace_id = ? and deleted_at is not null and purge_after <= ?")
+pub async fn purge_contacts(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let n = sqlx::query("delete from crm_contacts where workspace_id = ? and deleted_at is not null and purge_after <= ?")
         .bind(workspace_id)
         .bind(now)
-        .execute(db)
+        .execute(&mut *conn)
         .await?
-        .rows_affected())
+        .rows_affected();
+    touch_lists(conn, workspace_id).await?;
+    Ok(n)
 }
 
 // ---- lists
@@ -456,6 +462,37 @@ pub async fn count_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, 
     qb.build_query_scalar().fetch_one(db).await
 }
 
+/// Totals of contact lists by (workspace, list): the workspace's list version they were counted
+/// at, and the count. Counting a filter over 100,000 contacts takes tens of milliseconds; a
+/// total is reused until a write bumps the version (`touch_lists`), so it is always exact.
+/// Per instance; the version lives in the database, so every instance sees every write.
+static TOTALS: std::sync::LazyLock<std::sync::Mutex<HashMap<(Uuid, String), (i64, i64)>>> = std::sync::LazyLock::new(Default::default);
+const TOTALS_MAX: usize = 10_000;
+
+/// `count_contacts`, from the cache while the workspace's contacts are unchanged.
+pub async fn cached_total(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, spec: &ListSpec<'_>) -> Result<i64, sqlx::Error> {
+    // The version first: a write committed between the two reads then makes the next reader
+    // count again, rather than leaving an old count under the new version.
+    let version: i64 = sqlx::query_scalar("select coalesce((select version from crm_list_versions where workspace_id = ?), 0)")
+        .bind(workspace_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let key = (workspace_id, format!("{:?}|{:?}|{:?}|{}", spec.words, spec.tag, spec.filters, spec.deleted));
+    let cached = TOTALS.lock().unwrap_or_else(|e| e.into_inner()).get(&key).copied();
+    if let Some((v, total)) = cached
+        && v == version
+    {
+        return Ok(total);
+    }
+    let total = count_contacts(&mut *conn, workspace_id, spec).await?;
+    let mut totals = TOTALS.lock().unwrap_or_else(|e| e.into_inner());
+    if totals.len() >= TOTALS_MAX {
+        totals.clear();
+    }
+    totals.insert(key, (version, total));
+    Ok(total)
+}
+
 /// Where a page of a list starts: the sort value and id of the last row of the page before.
 #[derive(Debug, Clone, PartialEq)]
 pub enum After {
@@ -564,19 +601,34 @@ pub async fn ensure_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, n
     Ok(ids)
 }
 
-pub async fn update_tag<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, name: &str, color: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("update crm_tags set name = ?, color = ? where workspace_id = ? and id = ?")
+pub async fn update_tag(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, id: Uuid, name: &str, color: &str) -> Result<u64, sqlx::Error> {
+    let n = sqlx::query("update crm_tags set name = ?, color = ? where workspace_id = ? and id = ?")
         .bind(name)
         .bind(color)
         .bind(workspace_id)
         .bind(id)
-        .execute(db)
+        .execute(&mut *conn)
         .await?
-        .rows_affected())
+        .rows_affected();
+    touch_lists(conn, workspace_id).await?;
+    Ok(n)
 }
 
-pub async fn delete_tag<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("delete from crm_tags where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(db).await?.rows_affected())
+pub async fn delete_tag(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {
+    let n = sqlx::query("delete from crm_tags where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(&mut *conn).await?.rows_affected();
+    touch_lists(conn, workspace_id).await?;
+    Ok(n)
+}
+
+/// Marks the workspace's contact lists as changed, so their cached totals are counted again
+/// (`cached_total`). Every write that can change which contacts a list or filter holds calls
+/// it, in its transaction.
+pub async fn touch_lists(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into crm_list_versions (workspace_id, version) values (?, 1) on duplicate key update version = version + 1")
+        .bind(workspace_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Replaces a contact's tags. Only the pairs that go are deleted, each by its key: a range
@@ -588,6 +640,9 @@ pub async fn set_contact_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uu
         .bind(contact_id)
         .fetch_all(&mut *conn)
         .await?;
+    if current.iter().any(|t| !tag_ids.contains(t)) {
+        touch_lists(conn, workspace_id).await?;
+    }
     for gone in current.iter().filter(|t| !tag_ids.contains(t)) {
         sqlx::query("delete from crm_contact_tags where workspace_id = ? and contact_id = ? and tag_id = ?")
             .bind(workspace_id)
@@ -637,6 +692,9 @@ pub async fn tag_pairs(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, pai
         b.push_bind(workspace_id).push_bind(*c).push_bind(*t).push_bind(now);
     });
     let added = qb.build().execute(&mut *conn).await?.rows_affected();
+    if added > 0 {
+        touch_lists(conn, workspace_id).await?;
+    }
     if !watched.is_empty() {
         let new: Vec<(Uuid, Uuid)> = watched.into_iter().filter(|p| !before.contains(p)).collect();
         sequences::on_tagged(conn, workspace_id, &triggers, &new).await?;
@@ -644,7 +702,7 @@ pub async fn tag_pairs(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, pai
     Ok(added)
 }
 
-pub async fn untag_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, contact_ids: &[Uuid], tag_id: Uuid) -> Result<u64, sqlx::Error> {
+pub async fn untag_contacts(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, contact_ids: &[Uuid], tag_id: Uuid) -> Result<u64, sqlx::Error> {
     if contact_ids.is_empty() {
         return Ok(0);
     }
@@ -655,7 +713,9 @@ pub async fn untag_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, 
         list.push_bind(*id);
     }
     qb.push(")");
-    Ok(qb.build().execute(db).await?.rows_affected())
+    let n = qb.build().execute(&mut *conn).await?.rows_affected();
+    touch_lists(conn, workspace_id).await?;
+    Ok(n)
 }
 
 /// The tag names of each contact, sorted.
@@ -733,7 +793,7 @@ pub async fn insert_company<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, 
     Ok(())
 }
 
-pub async fn update_company<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, name: &str, domain: Option<&str>, phone: Option<&str>, notes: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn update_company(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, id: Uuid, name: &str, domain: Option<&str>, phone: Option<&str>, notes: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query("update crm_companies set name = ?, domain = ?, phone = ?, notes = ?, updated_at = ? where workspace_id = ? and id = ?")
         .bind(name)
         .bind(domain)
@@ -742,19 +802,22 @@ pub async fn update_company<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, 
         .bind(now)
         .bind(workspace_id)
         .bind(id)
-        .execute(db)
+        .execute(&mut *conn)
         .await?;
+    touch_lists(conn, workspace_id).await?;
     Ok(())
 }
 
-pub async fn set_company_deleted<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid, at: Option<DateTime<Utc>>) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("update crm_companies set deleted_at = ?, updated_at = utc_timestamp(6) where workspace_id = ? and id = ?")
+pub async fn set_company_deleted(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, id: Uuid, at: Option<DateTime<Utc>>) -> Result<u64, sqlx::Error> {
+    let n = sqlx::query("update crm_companies set deleted_at = ?, updated_at = utc_timestamp(6) where workspace_id = ? and id = ?")
         .bind(at)
         .bind(workspace_id)
         .bind(id)
-        .execute(db)
+        .execute(&mut *conn)
         .await?
-        .rows_affected())
+        .rows_affected();
+    touch_lists(conn, workspace_id).await?;
+    Ok(n)
 }
 
 // ---- custom fields
@@ -808,18 +871,21 @@ pub async fn update_field<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, f:
     Ok(())
 }
 
-pub async fn delete_field<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("delete from crm_custom_fields where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(db).await?.rows_affected())
+pub async fn delete_field(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {
+    let n = sqlx::query("delete from crm_custom_fields where workspace_id = ? and id = ?").bind(workspace_id).bind(id).execute(&mut *conn).await?.rows_affected();
+    touch_lists(conn, workspace_id).await?;
+    Ok(n)
 }
 
 /// Drops a deleted field's values from every contact.
-pub async fn remove_custom_key<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, key: &str) -> Result<(), sqlx::Error> {
+pub async fn remove_custom_key(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("update crm_contacts set custom = json_remove(custom, ?) where workspace_id = ? and json_extract(custom, ?) is not null")
         .bind(format!("$.\"{key}\""))
         .bind(workspace_id)
         .bind(format!("$.\"{key}\""))
-        .execute(db)
+        .execute(&mut *conn)
         .await?;
+    touch_lists(conn, workspace_id).await?;
     Ok(())
 }
 

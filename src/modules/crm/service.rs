@@ -412,7 +412,9 @@ pub async fn bulk(state: &AppState, t: &Tenant, input: BulkInput) -> Result<Bulk
 
 async fn purge_job(ctx: JobContext) -> Result<(), JobError> {
     let Some(ws) = ctx.workspace_id() else { return Ok(()) };
-    repo::purge_contacts(ctx.pool(), ws, Utc::now()).await.map_err(JobError::retry)?;
+    let mut tx = ctx.pool().begin().await?;
+    repo::purge_contacts(&mut tx, ws, Utc::now()).await.map_err(JobError::retry)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -470,7 +472,7 @@ pub async fn list_contacts(state: &AppState, t: &Tenant, q: &ContactQuery) -> Re
         None => None,
         Some(c) => Some(decode_cursor(c).ok_or_else(|| AppError::field("cursor", "This cursor is not valid; start from the first page."))?),
     };
-    let total = repo::count_contacts(&mut *conn, ws, &spec).await?;
+    let total = repo::cached_total(&mut conn, ws, &spec).await?;
     let rows = repo::list_contacts(&mut *conn, ws, &spec, sort, after.as_ref(), limit + 1).await?;
     let more = rows.len() > limit as usize;
     let rows: Vec<(ContactRow, String)> = rows.into_iter().take(limit as usize).collect();
@@ -772,7 +774,9 @@ pub async fn save_company(state: &AppState, t: &Tenant, id: Option<Uuid>, input:
     let now = Utc::now();
     let id = match id {
         Some(id) => {
-            repo::update_company(&state.pool, ws, id, &name, domain.as_deref(), phone.as_deref(), &notes, now).await?;
+            let mut tx = state.pool.begin().await?;
+            repo::update_company(&mut tx, ws, id, &name, domain.as_deref(), phone.as_deref(), &notes, now).await?;
+            tx.commit().await?;
             id
         }
         None => {
@@ -791,7 +795,9 @@ pub async fn set_company_deleted(state: &AppState, t: &Tenant, id: Uuid, deleted
     let ws = t.workspace_id();
     let row = repo::find_company(&state.pool, ws, id).await?.ok_or(AppError::NotFound)?;
     if row.deleted_at.is_some() != deleted {
-        repo::set_company_deleted(&state.pool, ws, id, deleted.then(Utc::now)).await?;
+        let mut tx = state.pool.begin().await?;
+        repo::set_company_deleted(&mut tx, ws, id, deleted.then(Utc::now)).await?;
+        tx.commit().await?;
     }
     get_company(state, t, id).await
 }
@@ -822,17 +828,21 @@ pub async fn update_tag(state: &AppState, t: &Tenant, id: Uuid, input: TagInput)
     };
     checks.finish()?;
     let (name, color) = (name.unwrap_or_default(), color.unwrap_or_default());
-    repo::update_tag(&state.pool, ws, id, &name, &color).await.map_err(|e| {
+    let mut tx = state.pool.begin().await?;
+    repo::update_tag(&mut tx, ws, id, &name, &color).await.map_err(|e| {
         if is_unique_violation(&e) { AppError::field("name", "Another tag has this name.") } else { e.into() }
     })?;
+    tx.commit().await?;
     list_tags(state, t).await?.into_iter().find(|tag| tag.id == id).ok_or(AppError::NotFound)
 }
 
 pub async fn delete_tag(state: &AppState, t: &Tenant, id: Uuid) -> Result<(), AppError> {
     t.require(Permission::CrmDelete)?;
-    if repo::delete_tag(&state.pool, t.workspace_id(), id).await? == 0 {
+    let mut tx = state.pool.begin().await?;
+    if repo::delete_tag(&mut tx, t.workspace_id(), id).await? == 0 {
         return Err(AppError::NotFound);
     }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -933,7 +943,7 @@ pub async fn delete_field(state: &AppState, t: &Tenant, id: Uuid) -> Result<(), 
 async fn segment_view(conn: &mut MySqlConnection, ws: Uuid, row: repo::SegmentRow, fields: &[CustomFieldView]) -> Result<SegmentView, AppError> {
     let filter: Filter = serde_json::from_str(&row.filter).unwrap_or_default();
     let spec = ListSpec { words: Vec::new(), tag: None, filters: vec![&filter], custom: fields, deleted: false };
-    let count = repo::count_contacts(&mut *conn, ws, &spec).await?;
+    let count = repo::cached_total(conn, ws, &spec).await?;
     Ok(SegmentView { id: row.id, name: row.name, count: count.max(0) as u64, filter, created_at: at(row.created_at), updated_at: at(row.updated_at) })
 }
 
