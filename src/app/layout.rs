@@ -32,6 +32,27 @@ pub fn use_workspace() -> Signal<Option<WorkspaceView>> {
     Signal::derive(move || shell.and_then(|s| s.get()).and_then(Result::ok).and_then(|s| s.workspace))
 }
 
+/// The page's workspace slug and what the member may do in one module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleAccess {
+    pub slug: String,
+    pub write: bool,
+    pub delete: bool,
+}
+
+/// `ModuleAccess` for the module of these permissions; changes only when one of them does, so
+/// a page body is not rebuilt when something else in the app frame changes.
+pub fn use_module_access(write: Permission, delete: Permission) -> Memo<Option<ModuleAccess>> {
+    let workspace = use_workspace();
+    Memo::new(move |prev: Option<&Option<ModuleAccess>>| {
+        let now = workspace.with(|w| w.as_ref().map(|w| ModuleAccess { slug: w.slug.clone(), write: w.can(write), delete: w.can(delete) }));
+        // Once known, a moment without workspace data keeps the page: rebuilding it would drop
+        // its data requests mid-flight (on the server, such a dropped request's error was sent
+        // with the page and broke hydration).
+        now.or_else(|| prev.cloned().flatten())
+    })
+}
+
 /// Everything under `/app` and `/w/{slug}` needs a session: without one the server answers a
 /// redirect to the sign-in page (the resources are blocking, so the status is decided before
 /// streaming starts). A slug the user is not a member of is a 404.

@@ -238,3 +238,38 @@ async fn an_unsubscribed_contact_leaves_the_sequence_and_a_paused_one_resumes(po
     let (left,): (i64,) = sqlx::query_as("select count(*) from mail_enrolments").fetch_one(&app.pool).await.unwrap();
     assert_eq!(left, 0);
 }
+
+#[sqlx::test]
+async fn the_email_pages_server_functions_act_only_in_the_urls_workspace(pool: MySqlPool) {
+    let app = TestApp::spawn(pool).await;
+    app.sign_up_ok("owner@example.com").await;
+    let ws = app.create_workspace("Jane Studio").await;
+    crate::helpers::set_plan(&app, ws["id"].as_str().unwrap(), "pro").await;
+    let slug = ws["slug"].as_str().unwrap();
+    let c = campaign(&app, news("vip")).await;
+    let s = id(&created(app.post_json("/api/v1/mail/sequences", &welcome(false)).await).await);
+    let call = |client: &reqwest::Client, endpoint: &str, body: Value| client.post(app.url(&format!("/api/{endpoint}"))).header("origin", app.origin()).json(&body).send();
+    let mine = call(&app.client, "mail/list_campaigns", json!({"slug": slug})).await.unwrap();
+    assert_eq!(mine.status(), 200);
+    assert_eq!(mine.json::<Value>().await.unwrap()[0]["id"], c.as_str());
+
+    let intruder = person(&app, "intruder@example.com").await;
+    send(&app, &intruder.client, Method::POST, "/api/v1/workspaces", Some(json!({"name": "Intruder"}))).await;
+    for (endpoint, body) in [
+        ("mail/list_campaigns", json!({"slug": slug})),
+        ("mail/get_campaign", json!({"slug": slug, "id": c})),
+        ("mail/update_campaign", json!({"slug": slug, "id": c, "input": {"name": "Hacked"}})),
+        ("mail/send_campaign", json!({"slug": slug, "id": c, "input": {}})),
+        ("mail/report", json!({"slug": slug, "id": c})),
+        ("mail/delete_campaign", json!({"slug": slug, "id": c})),
+        ("mail/list_sequences", json!({"slug": slug})),
+        ("mail/save_sequence", json!({"slug": slug, "id": s, "input": {"name": "Hacked"}})),
+        ("mail/delete_sequence", json!({"slug": slug, "id": s})),
+        ("mail/save_settings", json!({"slug": slug, "input": {"double_opt_in": true}})),
+    ] {
+        assert_eq!(call(&intruder.client, endpoint, body).await.unwrap().status(), 404, "{endpoint}");
+    }
+    assert_eq!(get_json(&app, &format!("/api/v1/mail/campaigns/{c}")).await["name"], "December news");
+    assert_eq!(get_json(&app, &format!("/api/v1/mail/sequences/{s}")).await["name"], "Welcome");
+    assert_eq!(get_json(&app, "/api/v1/mail/settings").await["double_opt_in"], false);
+}

@@ -617,8 +617,3 @@ pub async fn save_double_opt_in<'e>(db: impl MySqlExecutor<'e>, ws: Uuid, on: bo
     .await?;
     Ok(())
 }
-
-/// The workspace's name, for the emails sent on its behalf.
-pub async fn workspace_name<'e>(db: impl MySqlExecutor<'e>, ws: Uuid) -> Result<String, sqlx::Error> {
-    Ok(sqlx::query_scalar("select name from workspaces where id = ?").bind(ws).fetch_optional(db).await?.unwrap_or_default())
-}

@@ -742,7 +742,7 @@ pub async fn form_signup(conn: &mut MySqlConnection, config: &crate::server::con
         _ => {}
     }
     crm::set_consent(conn, ws, id, Consent::Pending, &format!("{source}, waiting for the email confirmation")).await?;
-    let name = repo::workspace_name(&mut *conn, ws).await?;
+    let name = crate::modules::workspaces::service::workspace_name(conn, ws).await?;
     let url = format!("{}/confirm/{}", config.public_url.trim_end_matches('/'), super::public::token(&config.data_key, super::public::Kind::Confirm, ws, id, ""));
     let subject = format!("Confirm your subscription to {name}");
     let body_text = format!(

@@ -137,6 +137,12 @@ pub async fn log(conn: &mut MySqlConnection, workspace_id: Uuid, actor: Option<(
     Ok(())
 }
 
+/// A workspace's name, for other modules' messages ("Confirm your subscription to …"); empty
+/// for an unknown id.
+pub async fn workspace_name(conn: &mut MySqlConnection, id: Uuid) -> Result<String, AppError> {
+    Ok(repo::find_workspace(&mut *conn, id).await?.map(|w| w.name).unwrap_or_default())
+}
+
 pub async fn user_name(conn: &mut MySqlConnection, id: Uuid) -> Result<String, AppError> {
     Ok(auth_repo::find_user_by_id(&mut *conn, id).await?.map(|u| u.name).unwrap_or_else(|| "Someone".into()))
 }

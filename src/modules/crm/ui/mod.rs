@@ -22,34 +22,18 @@ pub use import::ImportPage;
 pub use segments::SegmentsPage;
 pub use settings::CrmSettingsPage;
 
-use crate::app::layout::use_workspace;
+use crate::app::layout::{ModuleAccess, use_module_access};
 use crate::modules::crm::types::Consent;
 use crate::modules::workspaces::permissions::Permission;
 use crate::modules::workspaces::ui::workspace_href;
 use crate::shared::error::AppError;
 use crate::shared::ui::Icon;
 
-/// What the member may do in the CRM of the page's workspace.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Access {
-    slug: String,
-    write: bool,
-    delete: bool,
-}
+/// What the member may do with this module in the page's workspace.
+type Access = ModuleAccess;
 
-/// The workspace's slug and the member's CRM rights; changes only when one of them does, so a
-/// page body is not rebuilt when something else in the app frame changes.
 fn use_access() -> Memo<Option<Access>> {
-    let workspace = use_workspace();
-    Memo::new(move |prev: Option<&Option<Access>>| {
-        let now = workspace.with(|w| {
-            w.as_ref().map(|w| Access { slug: w.slug.clone(), write: w.can(Permission::CrmWrite), delete: w.can(Permission::CrmDelete) })
-        });
-        // Once known, a moment without workspace data keeps the page: rebuilding it would drop
-        // its data requests mid-flight (on the server, such a dropped request's error was sent
-        // with the page and broke hydration).
-        now.or_else(|| prev.cloned().flatten())
-    })
+    use_module_access(Permission::CrmWrite, Permission::CrmDelete)
 }
 
 pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {

@@ -21,7 +21,7 @@ pub use sequences::{SequencePage, SequencesPage};
 pub use template::TemplatePage;
 pub use templates::TemplatesPage;
 
-use crate::app::layout::use_workspace;
+use crate::app::layout::{ModuleAccess, use_module_access};
 use crate::modules::crm::ui::section_header;
 use crate::modules::mail::types::CampaignStatus;
 use crate::modules::workspaces::permissions::Permission;
@@ -29,25 +29,11 @@ use crate::modules::workspaces::ui::workspace_href;
 use crate::shared::error::AppError;
 use crate::shared::ui::{Button, ButtonVariant, Dialog, ToastKind, use_toasts};
 
-/// What the member may do with email in the page's workspace.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Access {
-    slug: String,
-    write: bool,
-    delete: bool,
-}
+/// What the member may do with this module in the page's workspace.
+type Access = ModuleAccess;
 
 fn use_access() -> Memo<Option<Access>> {
-    let workspace = use_workspace();
-    Memo::new(move |prev: Option<&Option<Access>>| {
-        let now = workspace.with(|w| {
-            w.as_ref().map(|w| Access { slug: w.slug.clone(), write: w.can(Permission::MailWrite), delete: w.can(Permission::MailDelete) })
-        });
-        // Once known, a moment without workspace data keeps the page: rebuilding it would drop
-        // its data requests mid-flight (on the server, such a dropped request's error was sent
-        // with the page and broke hydration).
-        now.or_else(|| prev.cloned().flatten())
-    })
+    use_module_access(Permission::MailWrite, Permission::MailDelete)
 }
 
 fn status_badge(s: CampaignStatus) -> impl IntoView {
