@@ -163,7 +163,7 @@ test('import → segment → sender → template → campaign → send → repor
   await dialog.getByRole('button', { name: 'Create and edit' }).click();
   await page.waitForURL(/\/mail\/campaigns\/[0-9a-f-]{36}$/);
   await page.getByRole('heading', { name: 'Audience' }).waitFor();
-  await page.getByLabel('Subject').fill('News for {{first_name|you}}');
+  await page.getByLabel('Subject', { exact: true }).fill('News for {{first_name|you}}');
   await page.getByLabel('Template').selectOption({ label: 'December' });
   await page.getByLabel('A saved segment').check();
   await page.getByLabel('Segment', { exact: true }).selectOption({ label: 'Porto (2)' });
@@ -250,7 +250,7 @@ test('a welcome sequence built in the editor emails a newly tagged contact', asy
   await page.getByLabel('When they get a tag').check();
   await page.getByLabel('Tag', { exact: true }).fill('trial');
   await page.getByLabel('From address').fill('ada@studio.example');
-  await page.getByLabel('Subject').fill('Welcome {{first_name|friend}}');
+  await page.getByLabel('Subject').first().fill('Welcome {{first_name|friend}}');
   await page.getByLabel('Email body (HTML)').fill('<p>Glad you are here.</p>');
   await page.getByRole('button', { name: 'Add email' }).click();
   await page.getByRole('heading', { name: 'Email 2' }).waitFor();

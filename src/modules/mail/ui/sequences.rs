@@ -303,11 +303,26 @@ fn Editor(a: Access, s: Option<SequenceView>) -> impl IntoView {
             </section>
             <section class="card stack" aria-labelledby="sequence-emails">
                 <h2 id="sequence-emails" class="card-title">"Emails"</h2>
-                <ol class="stack mail-steps">
-                    <For each=move || steps.get() key=|s| s.key let:step>
-                        <StepCard step=step steps=steps errors=errors templates=templates slug=report_slug.clone()/>
-                    </For>
-                </ol>
+                // The templates load once for every step (a step card holds no data request).
+                <Suspense fallback=loading_view>
+                    {move || {
+                        let slug = report_slug.clone();
+                        Suspend::new(async move {
+                            let list = templates.await.unwrap_or_default();
+                            let options: Vec<(String, String)> = std::iter::once((String::new(), "None: write HTML below".to_owned()))
+                                .chain(list.into_iter().map(|t| (t.id.to_string(), t.name)))
+                                .collect();
+                            let options = StoredValue::new(options);
+                            view! {
+                                <ol class="stack mail-steps">
+                                    <For each=move || steps.get() key=|s| s.key let:step>
+                                        <StepCard step=step steps=steps errors=errors options=options slug=slug.clone()/>
+                                    </For>
+                                </ol>
+                            }
+                        })
+                    }}
+                </Suspense>
                 <div><Button variant=ButtonVariant::Secondary on_click=Callback::new(add)><Icon name="plus"/>"Add email"</Button></div>
             </section>
             {form_alert(other)}
@@ -338,7 +353,7 @@ fn StepCard(
     step: Step,
     steps: RwSignal<Vec<Step>>,
     errors: RwSignal<Option<AppError>>,
-    templates: Resource<Result<Vec<crate::modules::mail::types::TemplateView>, AppError>>,
+    options: StoredValue<Vec<(String, String)>>,
     slug: String,
 ) -> impl IntoView {
     let key = step.key;
@@ -375,22 +390,14 @@ fn StepCard(
             <TextField label="Wait (days)" name=format!("step-{key}-wait") input_type="number" value=step.wait_days error=error("wait_days")
                 hint="Before this email: after they join for the first, after the previous email for the others."/>
             <TextField label="Subject" name=format!("step-{key}-subject") autocomplete="off" value=step.subject error=error("subject")/>
-            <Suspense fallback=loading_view>
-                {move || {
-                    let id = format!("step-{key}-template");
-                    Suspend::new(async move {
-                        let list = templates.await.unwrap_or_default();
-                        let options = std::iter::once((String::new(), "None: write HTML below".to_owned())).chain(list.into_iter().map(|t| (t.id.to_string(), t.name)));
-                        view! {
-                            <FieldShell label="Template" id=id.clone() hint=None error=error("template_id")>
-                                <select id=id.clone() class="field-input" on:change=move |ev| template.set(event_target_value(&ev))>
-                                    {options.map(|(value, label)| { let selected = template.get_untracked() == value; view! { <option value=value selected=selected>{label}</option> } }).collect_view()}
-                                </select>
-                            </FieldShell>
-                        }
-                    })
-                }}
-            </Suspense>
+            <FieldShell label="Template" id=format!("step-{key}-template") hint=None error=error("template_id")>
+                <select id=format!("step-{key}-template") class="field-input" on:change=move |ev| template.set(event_target_value(&ev))>
+                    {options.with_value(|o| o.iter().map(|(value, label)| {
+                        let selected = template.get_untracked() == *value;
+                        view! { <option value=value.clone() selected=selected>{label.clone()}</option> }
+                    }).collect_view())}
+                </select>
+            </FieldShell>
             <Show when=move || template.with(String::is_empty)>
                 <FieldShell label="Email body (HTML)" id=format!("step-{key}-body") hint=Some("Merge tags like {{first_name|there}} work.".into()) error=error("body_html")>
                     <textarea id=format!("step-{key}-body") class="field-input crm-textarea mail-code" rows="6" prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
