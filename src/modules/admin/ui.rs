@@ -15,7 +15,7 @@ use super::types::{AdminUserView, AdminWorkspaceView};
 use crate::app::layout::ShellResource;
 use crate::modules::workspaces::server_fns::list_plans;
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, EmptyState, Spinner, Table, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, EmptyState, Spinner, Table, TextField, ToastKind, loaded, use_toasts};
 
 /// How long typing pauses before the search runs.
 const SEARCH_DEBOUNCE: Duration = Duration::from_millis(300);
@@ -59,7 +59,7 @@ pub fn AdminPage() -> impl IntoView {
         <Transition fallback=loading_view>
             {move || Suspend::new(async move {
                 let admin = match shell {
-                    Some(shell) => shell.await.is_ok_and(|s| s.is_platform_admin),
+                    Some(shell) => loaded(shell).await.is_ok_and(|s| s.is_platform_admin),
                     None => false,
                 };
                 if admin { view! { <AdminArea/> }.into_any() } else { not_found_view().into_any() }
@@ -219,7 +219,7 @@ fn UsersList(query: RwSignal<String>) -> impl IntoView {
     view! {
         <Transition fallback=loading_view>
             {move || Suspend::new(async move {
-                match first.await {
+                match loaded(first).await {
                     Err(err) => error_view(err),
                     Ok(page) if page.items.is_empty() => {
                         let text = if query.get_untracked().is_empty() {
@@ -280,7 +280,7 @@ fn WorkspacesList(query: RwSignal<String>) -> impl IntoView {
     view! {
         <Transition fallback=loading_view>
             {move || Suspend::new(async move {
-                let page = first.await;
+                let page = loaded(first).await;
                 // Without the plan list the plan is shown as text, not a picker.
                 let plans: Vec<(String, String)> =
                     plans.await.map(|p| p.into_iter().map(|p| (p.code, p.name)).collect()).unwrap_or_default();

@@ -7,6 +7,7 @@ mod feedback;
 mod field;
 mod icon;
 mod layout;
+mod suspend;
 mod theme;
 
 pub use button::{Button, ButtonVariant};
@@ -16,4 +17,5 @@ pub use feedback::{EmptyState, Spinner, ToastHost, ToastKind, Toasts, provide_to
 pub use field::TextField;
 pub use icon::Icon;
 pub use layout::{Card, Table};
+pub use suspend::loaded;
 pub use theme::{THEME_BOOT_SCRIPT, ThemeToggle};

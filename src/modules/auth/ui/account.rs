@@ -15,7 +15,7 @@ use crate::modules::auth::types::{
     ChangePasswordForm, DeleteAccountForm, Email, LANGUAGES, Password, PersonName, ProfileForm, StepUp, UserView,
 };
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Card, Dialog, EmptyState, Spinner, TextField, ToastKind, Toasts, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Card, Dialog, EmptyState, Spinner, TextField, ToastKind, Toasts, loaded, use_toasts};
 
 /// Common IANA zones offered in the time-zone list (the user's own is added when missing; the
 /// server accepts any zone chrono-tz knows).
@@ -102,7 +102,7 @@ pub fn AccountPage() -> impl IntoView {
                 let Some(user) = user else {
                     return view! { <EmptyState icon="user" title="We could not load your account" text="Reload the page to try again."/> }.into_any();
                 };
-                match user.await {
+                match loaded(user).await {
                     Ok(Some(me)) => view! { <AccountSettings me=me resource=user/> }.into_any(),
                     Ok(None) => view! { <EmptyState icon="user" title="You are signed out" text="Sign in to see your account."/> }.into_any(),
                     Err(err) => view! { <EmptyState icon="user" title="We could not load your account" text=err.to_string()/> }.into_any(),

@@ -15,7 +15,7 @@ use crate::modules::auth::server_fns::{
 use crate::modules::auth::types::{ApiKeyCreated, ApiKeyView, MfaSetup, NewApiKeyForm, SecurityEventView, SessionView, StepUp, device_name};
 use crate::modules::catalog::MODULES;
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Spinner, Table, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Spinner, Table, TextField, ToastKind, loaded, use_toasts};
 
 /// Readable text for a security log entry's kind ("login_failed" → "Failed sign-in").
 fn event_label(kind: &str) -> String {
@@ -210,7 +210,7 @@ fn TwoFactorCard(prompt: StepUpPrompt, changed: RwSignal<u32>) -> impl IntoView 
         view! {
             <Transition fallback=loading_view>
                 {move || Suspend::new(async move {
-                    match status.await {
+                    match loaded(status).await {
                         Err(err) => error_view(&err).into_any(),
                         Ok(s) if s.enabled => {
                             let left = s.backup_codes_remaining;
@@ -408,7 +408,7 @@ fn SessionsCard(changed: RwSignal<u32>) -> impl IntoView {
             <h2 id="sessions-title" class="card-title">"Sessions and devices"</h2>
             <Transition fallback=loading_view>
                 {move || Suspend::new(async move {
-                    match sessions.await {
+                    match loaded(sessions).await {
                         Err(err) => error_view(&err).into_any(),
                         Ok(page) => {
                             let others = page.items.iter().filter(|s| !s.current).count();
@@ -550,7 +550,7 @@ fn ApiKeysCard(changed: RwSignal<u32>) -> impl IntoView {
             <p class="muted">"Keys let your own scripts and other apps use the Mewayz API as you, limited to the scopes you choose. Send one as "<code>"Authorization: Bearer …"</code>"."</p>
             <Transition fallback=loading_view>
                 {move || Suspend::new(async move {
-                    match keys.await {
+                    match loaded(keys).await {
                         Err(err) => error_view(&err).into_any(),
                         Ok(page) if page.items.is_empty() => view! {
                             <EmptyState icon="bolt" title="No API keys yet" text="Create a key to connect a script or another app."/>
@@ -724,7 +724,7 @@ fn ActivityCard(changed: RwSignal<u32>) -> impl IntoView {
             <h2 id="activity-title" class="card-title">"Security activity"</h2>
             <Transition fallback=loading_view>
                 {move || Suspend::new(async move {
-                    match first.await {
+                    match loaded(first).await {
                         Err(err) => error_view(&err).into_any(),
                         Ok(page) if page.items.is_empty() => view! {
                             <EmptyState icon="shield" title="No activity yet" text="Sign-ins, password changes and other security events appear here."/>

@@ -25,7 +25,7 @@ use crate::modules::bio::types::PageView;
 use crate::modules::workspaces::permissions::Permission;
 use crate::modules::workspaces::ui::{error_view, loading_view, use_slug, workspace_href};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, EmptyState, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, EmptyState, ToastKind, loaded, use_toasts};
 
 #[component]
 pub fn BioEditorPage() -> impl IntoView {
@@ -45,7 +45,7 @@ pub fn BioEditorPage() -> impl IntoView {
         <Title text="Bio page"/>
         <Transition fallback=loading_view>
             {move || Suspend::new(async move {
-                match page.await {
+                match loaded(page).await {
                     Ok(p) if p.deleted_at.is_none() => view! { <Editor page=p/> }.into_any(),
                     Ok(_) | Err(AppError::NotFound) => not_found(&slug.get_untracked()).into_any(),
                     Err(err) => view! { <div class="card">{error_view(&err)}</div> }.into_any(),

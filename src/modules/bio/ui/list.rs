@@ -15,7 +15,7 @@ use crate::modules::workspaces::permissions::Permission;
 use crate::modules::workspaces::types::WorkspaceView;
 use crate::modules::workspaces::ui::{Time, error_view, loading_view, workspace_href};
 use crate::shared::error::{AppError, FieldError};
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, ToastKind, loaded, use_toasts};
 
 type PagesResource = Resource<Result<Vec<PageView>, AppError>>;
 
@@ -108,7 +108,7 @@ fn PagesBody(w: WorkspaceView) -> impl IntoView {
             {move || {
                 let slug = list_slug.clone();
                 Suspend::new(async move {
-                    match pages.await {
+                    match loaded(pages).await {
                         Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
                             <section class="card">

@@ -15,7 +15,7 @@ use crate::modules::bio::server_fns::{bio_page_leads, bio_page_stats, get_bio_pa
 use crate::modules::bio::types::{CountRow, LeadView, PageView, STATS_RANGES, StatsView};
 use crate::modules::workspaces::ui::{Panel, Time, error_view, loading_view, problem_view, use_slug, workspace_href};
 use crate::shared::error::AppError;
-use crate::shared::ui::{BarList, BarRow, EmptyState, Icon, LineChart, Series, Table};
+use crate::shared::ui::{BarList, BarRow, EmptyState, Icon, LineChart, Series, Table, loaded};
 
 const DEFAULT_DAYS: u32 = 30;
 /// Sign-ups listed on the page; the CSV has them all.
@@ -125,7 +125,7 @@ pub fn BioStatsPage() -> impl IntoView {
         <Title text="Page stats"/>
         <Transition fallback=loading_view>
             {move || Suspend::new(async move {
-                match page.await {
+                match loaded(page).await {
                     Ok(p) => view! { <StatsBody page=p days=days/> }.into_any(),
                     Err(AppError::NotFound) => view! {
                         <section class="card">
@@ -202,7 +202,7 @@ fn StatsBody(page: PageView, days: Memo<u32>) -> impl IntoView {
                 {move || {
                     let public_url = public_url.clone();
                     Suspend::new(async move {
-                        match stats.await {
+                        match loaded(stats).await {
                             Ok(s) => stats_view(s, published, public_url).into_any(),
                             Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                         }
@@ -213,7 +213,7 @@ fn StatsBody(page: PageView, days: Memo<u32>) -> impl IntoView {
         <Panel id="signups" title="Sign-ups">
             <Transition fallback=loading_view>
                 {move || Suspend::new(async move {
-                    match leads.await {
+                    match loaded(leads).await {
                         Ok(list) => leads_view(list, leads_csv_href(id, &slug.get_untracked())).into_any(),
                         Err(err) => error_view(&err).into_any(),
                     }

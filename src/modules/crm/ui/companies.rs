@@ -13,7 +13,7 @@ use crate::modules::crm::server_fns::{list_companies, save_company, set_company_
 use crate::modules::crm::types::{CompanyInput, CompanyView};
 use crate::modules::workspaces::ui::{FieldShell, Time, error_view, loading_view, workspace_href};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, loaded, use_toasts};
 
 #[component]
 pub fn CompaniesPage() -> impl IntoView {
@@ -116,7 +116,7 @@ fn CompaniesBody(a: Access) -> impl IntoView {
                     let slug = list_slug.clone();
                     Suspend::new(async move {
                         let deleted = show_deleted.get_untracked();
-                        match companies.await {
+                        match loaded(companies).await {
                             Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                             Ok(list) if list.is_empty() => {
                                 let (title, text) = if deleted {

@@ -20,7 +20,7 @@ use crate::modules::crm::types::{
 };
 use crate::modules::workspaces::ui::{FieldShell, Panel, SelectField, Time, error_view, loading_view, problem_view, workspace_href};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, TextField, ToastKind, loaded, use_toasts};
 
 type TimelineResource = Resource<Result<Timeline, AppError>>;
 
@@ -65,7 +65,7 @@ fn ContactBody(a: Access, id: Memo<Option<Uuid>>) -> impl IntoView {
             {move || {
                 let a = a.clone();
                 Suspend::new(async move {
-                    let (c, f, co) = (contact.await, fields.await, companies.await);
+                    let (c, f, co) = (contact.await, fields.await, loaded(companies).await);
                     match (c, f) {
                         (Ok(c), Ok(f)) => {
                             // A failed company list only empties the company choice.
@@ -637,7 +637,7 @@ fn TimelineView(slug: String, id: Uuid, timeline: TimelineResource, reload: RwSi
             {move || {
                 let slug = slug.clone();
                 Suspend::new(async move {
-                    match timeline.await {
+                    match loaded(timeline).await {
                         Ok(t) => view! { <TimelineList slug=slug id=id first=t can_write=can_write ask=ask/> }.into_any(),
                         Err(err) => error_view(&err).into_any(),
                     }

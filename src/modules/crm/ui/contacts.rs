@@ -19,7 +19,7 @@ use crate::modules::crm::server_fns::{bulk_contacts, create_contact, list_contac
 use crate::modules::crm::types::{BulkAction, BulkInput, ContactInput, ContactQuery, ContactView, TagView};
 use crate::modules::workspaces::ui::{SelectField, Time, error_view, loading_view, workspace_href};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, loaded, use_toasts};
 
 const DEFAULT_SORT: &str = "-created_at";
 const SORTS: [(&str, &str); 5] =
@@ -247,7 +247,7 @@ fn ContactsBody(a: Access) -> impl IntoView {
                 <Transition fallback=|| view! { <div class="crm-filter-wait"></div> }>
                     {move || Suspend::new(async move {
                         let mut options = vec![(String::new(), "All tags".to_owned())];
-                        if let Ok(list) = tags.await {
+                        if let Ok(list) = loaded(tags).await {
                             options.extend(list.into_iter().map(|t| (t.name.clone(), format!("{} ({})", t.name, t.contact_count))));
                         }
                         let current = tag.get_untracked();
@@ -260,7 +260,7 @@ fn ContactsBody(a: Access) -> impl IntoView {
                 <Transition fallback=|| view! { <div class="crm-filter-wait"></div> }>
                     {move || Suspend::new(async move {
                         let mut options = vec![(String::new(), "All contacts".to_owned())];
-                        if let Ok(list) = segments.await {
+                        if let Ok(list) = loaded(segments).await {
                             options.extend(list.into_iter().map(|s| (s.id.to_string(), format!("{} ({})", s.name, s.count))));
                         }
                         let current = segment.get_untracked();
@@ -295,7 +295,7 @@ fn ContactsBody(a: Access) -> impl IntoView {
                         let f = filters.get_untracked();
                         let colors: HashMap<String, String> =
                             tags.await.map(|list| list.into_iter().map(|t| (t.name.to_lowercase(), t.color)).collect()).unwrap_or_default();
-                        match contacts.await {
+                        match loaded(contacts).await {
                             Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                             Ok(page) if page.total == 0 => empty_view(deleted, f.filtering(), write, open_new, clear).into_any(),
                             Ok(page) => {

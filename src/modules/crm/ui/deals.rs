@@ -22,7 +22,7 @@ use crate::modules::crm::types::{
 };
 use crate::modules::workspaces::ui::{FieldShell, error_view, loading_view, when};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, loaded, use_toasts};
 
 // ---- money
 
@@ -314,7 +314,7 @@ fn DealsBody(a: Access) -> impl IntoView {
         <div class="crm-list" aria-busy=move || pending.get().then_some("true")>
             <Transition fallback=loading_view set_pending=pending>
                 {move || Suspend::new(async move {
-                    match data.await {
+                    match loaded(data).await {
                         Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                         Ok((_, None)) => view! {
                             <section class="card">

@@ -17,7 +17,7 @@ use crate::modules::crm::types::{
 };
 use crate::modules::workspaces::ui::{Panel, SelectField, error_view, loading_view, workspace_href};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, loaded, use_toasts};
 
 /// Every field a rule can name, with its label, in the builder's order.
 fn field_options(custom: &[CustomFieldView]) -> Vec<(String, String)> {
@@ -246,7 +246,7 @@ fn SegmentsBody(a: Access) -> impl IntoView {
                     {move || {
                         let slug = builder_slug.clone();
                         Suspend::new(async move {
-                            match fields.await {
+                            match loaded(fields).await {
                                 Ok(custom) => {
                                     let tag_names: Vec<String> = tags.await.map(|t| t.into_iter().map(|t| t.name).collect()).unwrap_or_default();
                                     view! { <SegmentBuilder slug=slug builder=builder custom=custom tags=tag_names reload=reload/> }.into_any()
@@ -264,7 +264,7 @@ fn SegmentsBody(a: Access) -> impl IntoView {
                 {move || {
                     let slug = list_slug.clone();
                     Suspend::new(async move {
-                        let custom = fields.await.unwrap_or_default();
+                        let custom = loaded(fields).await.unwrap_or_default();
                         match segments.await {
                             Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                             Ok(list) if list.is_empty() => view! {

@@ -12,7 +12,7 @@ use crate::modules::crm::server_fns::{delete_field, delete_tag, list_fields, lis
 use crate::modules::crm::types::{CustomFieldInput, CustomFieldView, FieldKind, TagInput, TagView, key_from_label};
 use crate::modules::workspaces::ui::{Panel, SelectField, error_view, loading_view};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, loaded, use_toasts};
 
 fn kind_label(kind: FieldKind) -> &'static str {
     match kind {
@@ -97,7 +97,7 @@ fn FieldsPanel(slug: String, write: bool) -> impl IntoView {
                 {move || {
                     let slug = list_slug.clone();
                     Suspend::new(async move {
-                        match fields.await {
+                        match loaded(fields).await {
                             Err(err) => error_view(&err).into_any(),
                             Ok(list) if list.is_empty() => view! { <p class="meta">"No custom fields yet."</p> }.into_any(),
                             Ok(list) => view! {
@@ -363,7 +363,7 @@ fn TagsPanel(slug: String, write: bool) -> impl IntoView {
                 {move || {
                     let slug = slug.clone();
                     Suspend::new(async move {
-                        match tags.await {
+                        match loaded(tags).await {
                             Err(err) => error_view(&err).into_any(),
                             Ok(list) if list.is_empty() => view! {
                                 <EmptyState icon="users" title="No tags yet" text="Tag contacts in the list or on a contact's page, and the tags show up here."/>

@@ -18,7 +18,7 @@ use crate::modules::mail::server_fns::{
 use crate::modules::mail::types::{AbTest, Audience, CampaignInput, CampaignStatus, CampaignView, SendInput};
 use crate::modules::workspaces::ui::{FieldShell, SelectField, Time, error_view, loading_view};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, TextField, ToastKind, loaded, use_toasts};
 
 #[component]
 pub fn CampaignPage() -> impl IntoView {
@@ -48,7 +48,7 @@ fn CampaignBody(a: Access, id: Memo<Option<Uuid>>) -> impl IntoView {
             {move || {
                 let a = a.clone();
                 Suspend::new(async move {
-                    match campaign.await {
+                    match loaded(campaign).await {
                         Err(err) => view! {
                             <MailHeader slug=a.slug.clone() title="Campaign" text="This campaign could not be opened."/>
                             <section class="card">{error_view(&err)}</section>
@@ -220,7 +220,7 @@ fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
                 </Show>
                 <Suspense fallback=loading_view>
                     {move || Suspend::new(async move {
-                        let list = identities.await.unwrap_or_default();
+                        let list = loaded(identities).await.unwrap_or_default();
                         let opts = options(&list, ("", "Another address…"), |i| (i.id.to_string(), format!("{} <{}>", i.from_name, i.from_email)));
                         view! { <SelectField label="Sender" name="identity" value=identity options=opts error=field_error(errors, "identity_id")/> }
                     })}
@@ -234,7 +234,7 @@ fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
                 </Show>
                 <Suspense fallback=loading_view>
                     {move || Suspend::new(async move {
-                        let list = templates.await.unwrap_or_default();
+                        let list = loaded(templates).await.unwrap_or_default();
                         let opts = options(&list, ("", "None: write HTML below"), |t| (t.id.to_string(), t.name.clone()));
                         view! { <SelectField label="Template" name="template" value=template options=opts error=field_error(errors, "template_id")/> }
                     })}
@@ -267,7 +267,7 @@ fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
                     </FieldShell>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
-                            let list = tag_list.await.unwrap_or_default();
+                            let list = loaded(tag_list).await.unwrap_or_default();
                             view! { <datalist id="mail-tag-list">{list.into_iter().map(|t| view! { <option value=t.name/> }).collect_view()}</datalist> }
                         })}
                     </Suspense>
@@ -275,7 +275,7 @@ fn Editor(a: Access, c: CampaignView, reload: RwSignal<u32>) -> impl IntoView {
                 <Show when=move || by_segment.get()>
                     <Suspense fallback=loading_view>
                         {move || Suspend::new(async move {
-                            let list = segments.await.unwrap_or_default();
+                            let list = loaded(segments).await.unwrap_or_default();
                             let opts = options(&list, ("", "Choose a segment"), |s| (s.id.to_string(), format!("{} ({})", s.name, s.count)));
                             view! { <SelectField label="Segment" name="segment" value=segment options=opts error=field_error(errors, "audience")/> }
                         })}

@@ -13,7 +13,7 @@ use crate::modules::mail::server_fns::{create_campaign, list_campaigns, list_ide
 use crate::modules::mail::types::{CampaignInput, CampaignStatus, CampaignView, IdentityView};
 use crate::modules::workspaces::ui::{SelectField, Time, error_view, loading_view, workspace_href};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, loaded};
 
 #[component]
 pub fn CampaignsPage() -> impl IntoView {
@@ -40,7 +40,7 @@ fn CampaignsBody(a: Access) -> impl IntoView {
             {move || {
                 let slug = list_slug.clone();
                 Suspend::new(async move {
-                    match campaigns.await {
+                    match loaded(campaigns).await {
                         Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
                             <section class="card">
@@ -158,7 +158,7 @@ fn NewCampaign(slug: String, open: RwSignal<bool>) -> impl IntoView {
                 hint="For you: recipients see the subject, not this."/>
             <Suspense fallback=loading_view>
                 {move || Suspend::new(async move {
-                    let list: Vec<IdentityView> = identities.await.unwrap_or_default();
+                    let list: Vec<IdentityView> = loaded(identities).await.unwrap_or_default();
                     if let (Some(first), true) = (list.first(), sender.get_untracked().is_empty()) {
                         sender.set(first.id.to_string());
                     }

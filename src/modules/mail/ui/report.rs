@@ -8,7 +8,7 @@ use crate::modules::crm::ui::plural;
 use crate::modules::mail::server_fns::campaign_report;
 use crate::modules::mail::types::{AbReport, CampaignStatus, CampaignView, Report};
 use crate::modules::workspaces::ui::{Time, error_view, loading_view};
-use crate::shared::ui::{BarList, BarRow, EmptyState, LineChart, Series};
+use crate::shared::ui::{BarList, BarRow, EmptyState, LineChart, Series, loaded};
 
 const REFRESH_MS: u64 = 3000;
 
@@ -33,7 +33,7 @@ pub(super) fn ReportBody(slug: String, c: CampaignView, reload: RwSignal<u32>) -
         </section>
         <Transition fallback=loading_view>
             {move || Suspend::new(async move {
-                match report.await {
+                match loaded(report).await {
                     Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                     Ok(r) => report_view(r).into_any(),
                 }

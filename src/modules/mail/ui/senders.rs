@@ -14,7 +14,7 @@ use crate::modules::mail::server_fns::{delete_identity, list_identities, load_ma
 use crate::modules::mail::types::{IdentityInput, IdentityView, MailSettings, TestSendInput};
 use crate::modules::workspaces::ui::{error_view, loading_view};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, loaded, use_toasts};
 
 #[component]
 pub fn SendersPage() -> impl IntoView {
@@ -77,7 +77,7 @@ fn SendersBody(a: Access) -> impl IntoView {
         </MailHeader>
         <Transition fallback=loading_view>
             {move || Suspend::new(async move {
-                match senders.await {
+                match loaded(senders).await {
                     Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                     Ok(list) if list.is_empty() => view! {
                         <section class="card">
@@ -321,7 +321,7 @@ fn SignupSettings(slug: String, write: bool) -> impl IntoView {
                 {move || {
                     let toggle = toggle.clone();
                     Suspend::new(async move {
-                        let on = settings.await.map(|s| s.double_opt_in).unwrap_or(false);
+                        let on = loaded(settings).await.map(|s| s.double_opt_in).unwrap_or(false);
                         view! {
                             <label class="import-choice">
                                 <input type="checkbox" prop:checked=on disabled=move || !write || saving.get()

@@ -15,7 +15,7 @@ use crate::modules::mail::server_fns::{delete_sequence, get_sequence, list_ident
 use crate::modules::mail::types::{SequenceInput, SequenceTrigger, SequenceView, StepInput, StepView};
 use crate::modules::workspaces::ui::{FieldShell, SelectField, error_view, loading_view, workspace_href};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, EmptyState, Icon, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, EmptyState, Icon, TextField, ToastKind, loaded, use_toasts};
 
 #[component]
 pub fn SequencesPage() -> impl IntoView {
@@ -51,7 +51,7 @@ fn SequencesBody(a: Access) -> impl IntoView {
             {move || {
                 let slug = list_slug.clone();
                 Suspend::new(async move {
-                    match sequences.await {
+                    match loaded(sequences).await {
                         Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
                             <section class="card">
@@ -119,7 +119,7 @@ fn SequenceBody(a: Access, id: Memo<Option<String>>) -> impl IntoView {
             {move || {
                 let a = a.clone();
                 Suspend::new(async move {
-                    match sequence.await {
+                    match loaded(sequence).await {
                         Err(err) => view! {
                             <MailHeader slug=a.slug.clone() title="Sequence" text="This sequence could not be opened."/>
                             <section class="card">{error_view(&err)}</section>
@@ -282,7 +282,7 @@ fn Editor(a: Access, s: Option<SequenceView>) -> impl IntoView {
                 </Show>
                 <Suspense fallback=loading_view>
                     {move || Suspend::new(async move {
-                        let list = identities.await.unwrap_or_default();
+                        let list = loaded(identities).await.unwrap_or_default();
                         let opts = std::iter::once((String::new(), "Another address…".to_owned()))
                             .chain(list.iter().map(|i| (i.id.to_string(), format!("{} <{}>", i.from_name, i.from_email))))
                             .collect();
@@ -308,7 +308,7 @@ fn Editor(a: Access, s: Option<SequenceView>) -> impl IntoView {
                     {move || {
                         let slug = report_slug.clone();
                         Suspend::new(async move {
-                            let list = templates.await.unwrap_or_default();
+                            let list = loaded(templates).await.unwrap_or_default();
                             let options: Vec<(String, String)> = std::iter::once((String::new(), "None: write HTML below".to_owned()))
                                 .chain(list.into_iter().map(|t| (t.id.to_string(), t.name)))
                                 .collect();

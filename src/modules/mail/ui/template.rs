@@ -16,7 +16,7 @@ use crate::modules::mail::server_fns::{delete_template, get_template, preview_bl
 use crate::modules::mail::types::{Block, Preview, TemplateInput, TemplateView};
 use crate::modules::workspaces::ui::{error_view, loading_view};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, Icon, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, Icon, TextField, ToastKind, loaded, use_toasts};
 
 #[component]
 pub fn TemplatePage() -> impl IntoView {
@@ -42,7 +42,7 @@ fn TemplateBody(a: Access, id: Memo<Option<Uuid>>) -> impl IntoView {
             {move || {
                 let a = a.clone();
                 Suspend::new(async move {
-                    match template.await {
+                    match loaded(template).await {
                         Ok(t) => view! { <Editor a=a t=t/> }.into_any(),
                         Err(err) => view! {
                             <MailHeader slug=a.slug.clone() title="Template" text="This template could not be opened."/>

@@ -13,7 +13,7 @@ use crate::modules::mail::server_fns::{list_templates, save_template};
 use crate::modules::mail::types::{Block, TemplateInput};
 use crate::modules::workspaces::ui::{Time, error_view, loading_view, workspace_href};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, loaded};
 
 #[component]
 pub fn TemplatesPage() -> impl IntoView {
@@ -39,7 +39,7 @@ fn TemplatesBody(a: Access) -> impl IntoView {
             {move || {
                 let slug = list_slug.clone();
                 Suspend::new(async move {
-                    match templates.await {
+                    match loaded(templates).await {
                         Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
                             <section class="card">

@@ -9,7 +9,7 @@ use super::{Time, error_view, initials, loading_view, problem_view, use_slug, wo
 use crate::modules::workspaces::server_fns::workspace_activity;
 use crate::modules::workspaces::types::ActivityView;
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, EmptyState, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, EmptyState, ToastKind, loaded, use_toasts};
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
@@ -55,7 +55,7 @@ pub fn ActivityPage() -> impl IntoView {
             <h2 id="activity-title" class="sr-only">"Activity log"</h2>
             <Transition fallback=loading_view>
                 {move || Suspend::new(async move {
-                    match first.await {
+                    match loaded(first).await {
                         Err(AppError::Forbidden) => problem_view(
                             "shield",
                             "Only admins can see the activity log",

@@ -16,7 +16,7 @@ use crate::modules::auth::types::UserView;
 use crate::modules::workspaces::server_fns::{accept_invitation, preview_invitation};
 use crate::modules::workspaces::types::InvitationPreview;
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ToastKind, loaded, use_toasts};
 
 /// The badge colour of a workspace whose own colour the preview does not carry.
 const BADGE_COLOR: &str = "#7c3aed";
@@ -32,7 +32,7 @@ pub fn AcceptInvitePage() -> impl IntoView {
         <StandaloneFrame>
             <Suspense fallback=loading_view>
                 {move || Suspend::new(async move {
-                    let (preview, user) = (preview.await, user.await);
+                    let (preview, user) = (loaded(preview).await, user.await);
                     match preview {
                         Ok(preview) => {
                             let me = user.ok().flatten();

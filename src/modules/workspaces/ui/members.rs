@@ -23,7 +23,7 @@ use crate::modules::workspaces::types::{
     BuiltInRoleView, InvitationView, InviteForm, MemberView, RoleForm, RoleView, RolesView, WorkspaceView,
 };
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, Table, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, Table, TextField, ToastKind, loaded, use_toasts};
 
 type MembersResource = Resource<Result<Page<MemberView>, AppError>>;
 type RolesResource = Resource<Result<RolesView, AppError>>;
@@ -134,7 +134,7 @@ fn MembersCard(slug: String, workspace_name: String, members: MembersResource, r
             <h2 id="members-title" class="card-title">"Members"</h2>
             <Transition fallback=loading_view>
                 {move || Suspend::new(async move {
-                    let (list, roles) = (members.await, roles.await);
+                    let (list, roles) = (loaded(members).await, roles.await);
                     match list {
                         Err(err) => error_view(&err).into_any(),
                         Ok(page) => {
@@ -311,7 +311,7 @@ fn RoleSelect(
     view! {
         <Transition fallback=move || view! { <SelectField label=label name=name value=value options=role_options(None) error=error/> }>
             {move || Suspend::new(async move {
-                let roles = roles.await;
+                let roles = loaded(roles).await;
                 view! { <SelectField label=label name=name value=value options=role_options(roles.as_ref().ok()) error=error/> }
             })}
         </Transition>
@@ -504,7 +504,7 @@ fn PendingInvitations(slug: String, invitations: InvitationsResource) -> impl In
         <Panel id="invitations" title="Pending invitations">
             <Transition fallback=loading_view>
                 {move || Suspend::new(async move {
-                    match invitations.await {
+                    match loaded(invitations).await {
                         Err(err) => error_view(&err).into_any(),
                         Ok(page) if page.items.is_empty() => view! {
                             <EmptyState icon="mail" title="No pending invitations"
@@ -608,7 +608,7 @@ fn RolesCard(slug: String, roles: RolesResource, manage: bool, changed: Callback
             </div>
             <Transition fallback=loading_view>
                 {move || Suspend::new(async move {
-                    match roles.await {
+                    match loaded(roles).await {
                         Err(err) => error_view(&err).into_any(),
                         Ok(r) => {
                             let custom = if r.custom.is_empty() {

@@ -20,7 +20,7 @@ use crate::modules::workspaces::permissions::Permission;
 use crate::modules::workspaces::server_fns::{create_workspace, update_workspace};
 use crate::modules::workspaces::types::{NewWorkspaceForm, WorkspacePatch, WorkspaceView, slugify};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, Icon, TextField, ToastKind, use_toasts};
+use crate::shared::ui::{Button, Icon, TextField, ToastKind, loaded, use_toasts};
 
 /// `/onboarding`: full screen, outside the app frame. Signed-out visitors go to sign in.
 #[component]
@@ -31,7 +31,7 @@ pub fn OnboardingPage() -> impl IntoView {
         <StandaloneFrame wide=true>
             <Suspense fallback=loading_view>
                 {move || Suspend::new(async move {
-                    match user.await {
+                    match loaded(user).await {
                         Ok(Some(_)) => view! { <Wizard/> }.into_any(),
                         Ok(None) | Err(AppError::Unauthorized) => view! { <Redirect path="/signin"/> }.into_any(),
                         Err(err) => problem_view("shield", "We could not load your account", err.to_string()).into_any(),

@@ -21,7 +21,7 @@ use crate::modules::workspaces::server_fns::{
 };
 use crate::modules::workspaces::types::{CURRENCIES, DeleteWorkspaceForm, PlanView, TransferForm, WorkspacePatch, WorkspaceView};
 use crate::shared::error::AppError;
-use crate::shared::ui::{Button, ButtonVariant, Dialog, Icon, Spinner, Table, TextField, ToastKind, Toasts, use_toasts};
+use crate::shared::ui::{Button, ButtonVariant, Dialog, Icon, Spinner, Table, TextField, ToastKind, Toasts, loaded, use_toasts};
 
 /// Zones offered in the time-zone field's suggestions; any zone the server knows is accepted.
 const TIME_ZONES: &[&str] = &[
@@ -387,7 +387,7 @@ fn PlanCard(plan: String) -> impl IntoView {
                 {move || {
                     let code = plan.clone();
                     Suspend::new(async move {
-                        match plans.await {
+                        match loaded(plans).await {
                             Err(err) => error_view(&err).into_any(),
                             Ok(list) => match list.into_iter().find(|p| p.code == code) {
                                 None => view! { <p class="muted">"Plan: "{code}</p> }.into_any(),
@@ -500,7 +500,7 @@ fn TransferSection(w: WorkspaceView) -> impl IntoView {
                 {move || {
                     let slug = slug.clone();
                     Suspend::new(async move {
-                        match members.await {
+                        match loaded(members).await {
                             Err(err) => error_view(&err).into_any(),
                             Ok(page) => {
                                 let choices: Vec<(String, String)> = page
@@ -719,7 +719,7 @@ fn DeletedWorkspaces() -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let list = deleted.await.unwrap_or_default();
+                let list = loaded(deleted).await.unwrap_or_default();
                 (!list.is_empty()).then(|| view! {
                     <Panel id="deleted" title="Deleted workspaces">
                         <p class="muted">"Workspaces you deleted can be restored for 30 days."</p>
