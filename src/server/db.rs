@@ -38,3 +38,11 @@ pub fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
+
+/// InnoDB gave up on the transaction because another one held what it needed: a deadlock
+/// (1213, the transaction was rolled back) or a lock wait timeout (1205). Trying again works.
+pub fn is_lock_conflict(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|e| e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+        .is_some_and(|e| matches!(e.number(), 1205 | 1213))
+}

@@ -54,6 +54,11 @@ impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         match err {
             sqlx::Error::RowNotFound => AppError::NotFound,
+            // Nothing was saved (the transaction is rolled back) and a retry succeeds.
+            ref e if crate::server::db::is_lock_conflict(e) => {
+                tracing::warn!(error = %err, "transaction lost a lock conflict");
+                AppError::conflict("Someone else was changing the same records at that moment, so nothing was saved. Please try again.")
+            }
             sqlx::Error::PoolTimedOut => {
                 tracing::error!(error = %err, "database pool timed out");
                 AppError::Unavailable

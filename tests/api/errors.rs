@@ -99,3 +99,27 @@ async fn a_callers_request_id_is_kept_and_echoed(pool: MySqlPool) {
     let res = app.client.get(app.url("/healthz")).header("x-request-id", "trace-42").send().await.unwrap();
     assert_eq!(res.headers()["x-request-id"], "trace-42");
 }
+
+/// Two transactions that lock the same rows in opposite order: InnoDB rolls one back, and that
+/// one answers a 409 that says to try again, not a 500.
+#[sqlx::test]
+async fn a_transaction_that_loses_a_deadlock_answers_409_try_again(pool: MySqlPool) {
+    use mewayz::shared::error::AppError;
+    sqlx::query("create table lock_test (id int primary key, n int not null)").execute(&pool).await.unwrap();
+    sqlx::query("insert into lock_test values (1, 0), (2, 0)").execute(&pool).await.unwrap();
+    let bump = |id: i32| sqlx::query("update lock_test set n = n + 1 where id = ?").bind(id);
+    let (mut a, mut b) = (pool.begin().await.unwrap(), pool.begin().await.unwrap());
+    bump(1).execute(&mut *a).await.unwrap();
+    bump(2).execute(&mut *b).await.unwrap();
+    // Each now waits for the other's row; InnoDB notices at once and picks a victim.
+    let (ra, rb) = tokio::join!(bump(2).execute(&mut *a), bump(1).execute(&mut *b));
+    let err = match (ra, rb) {
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => e,
+        other => panic!("expected exactly one deadlock victim, got {other:?}"),
+    };
+    assert!(mewayz::server::db::is_lock_conflict(&err), "{err}");
+    match AppError::from(err) {
+        AppError::Conflict { message } => assert!(message.contains("try again"), "{message}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}

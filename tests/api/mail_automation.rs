@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sqlx::MySqlPool;
 
-use crate::helpers::{FakeSmtp, TestApp, eventually, person, problem, send};
+use crate::helpers::{FakeSmtp, TestApp, eventually, join, person, problem, send};
 use crate::mail_marketing::{app_with_smtp, campaign, campaign_mail, contacts, created, get_json, id, news, owner, parse, part, path_of, report, wait_until_sent};
 
 fn subject(mail: &crate::helpers::ReceivedMail) -> String {
@@ -272,4 +272,24 @@ async fn the_email_pages_server_functions_act_only_in_the_urls_workspace(pool: M
     assert_eq!(get_json(&app, &format!("/api/v1/mail/campaigns/{c}")).await["name"], "December news");
     assert_eq!(get_json(&app, &format!("/api/v1/mail/sequences/{s}")).await["name"], "Welcome");
     assert_eq!(get_json(&app, "/api/v1/mail/settings").await["double_opt_in"], false);
+
+    // A viewer of the workspace reads through the same functions but changes nothing.
+    let viewer = join(&app, ws["id"].as_str().unwrap(), "viewer@example.com", "viewer").await;
+    for (endpoint, body, status) in [
+        ("mail/list_sequences", json!({"slug": slug}), 200),
+        ("mail/get_sequence", json!({"slug": slug, "id": s}), 200),
+        ("mail/report", json!({"slug": slug, "id": c}), 200),
+        ("mail/save_sequence", json!({"slug": slug, "id": s, "input": {"name": "Renamed"}}), 403),
+        ("mail/save_sequence", json!({"slug": slug, "id": null, "input": welcome(false)}), 403),
+        ("mail/delete_sequence", json!({"slug": slug, "id": s}), 403),
+        ("mail/update_campaign", json!({"slug": slug, "id": c, "input": {"name": "Renamed"}}), 403),
+        ("mail/send_campaign", json!({"slug": slug, "id": c, "input": {}}), 403),
+        ("mail/delete_campaign", json!({"slug": slug, "id": c}), 403),
+        ("mail/save_settings", json!({"slug": slug, "input": {"double_opt_in": true}}), 403),
+    ] {
+        assert_eq!(call(&viewer.client, endpoint, body).await.unwrap().status(), status, "viewer: {endpoint}");
+    }
+    assert_eq!(get_json(&app, &format!("/api/v1/mail/sequences/{s}")).await["name"], "Welcome");
+    assert_eq!(get_json(&app, "/api/v1/mail/sequences").await.as_array().unwrap().len(), 1);
+    assert_eq!(get_json(&app, &format!("/api/v1/mail/campaigns/{c}")).await["status"], "draft");
 }

@@ -362,6 +362,9 @@ async fn a_viewer_reads_mail_but_cannot_write_and_an_editor_can(pool: MySqlPool)
         let status = req.send().await.unwrap().status().as_u16();
         assert_eq!(status, if writes { 403 } else { 200 }, "viewer: {method} {path}");
     }
+    // Reporting a bounce changes a contact's consent: an editor's job.
+    let res = viewer.client.post(app.url("/api/v1/mail/events")).header("origin", app.origin()).header("x-workspace-id", &ws).json(&json!({"type": "bounce", "email": "x@example.com"})).send().await.unwrap();
+    assert_eq!(res.status(), 403, "viewer: POST /mail/events");
     let editor = join(&app, &ws, "editor@example.com", "editor").await;
     let res = editor.client.post(app.url("/api/v1/mail/templates")).header("origin", app.origin()).header("x-workspace-id", &ws).json(&json!({"name": "Mine"})).send().await.unwrap();
     assert_eq!(res.status(), 201);
