@@ -473,7 +473,11 @@ pub async fn list_contacts(state: &AppState, t: &Tenant, q: &ContactQuery) -> Re
         Some(c) => Some(decode_cursor(c).ok_or_else(|| AppError::field("cursor", "This cursor is not valid; start from the first page."))?),
     };
     let total = repo::cached_total(&mut conn, ws, &spec).await?;
-    let rows = repo::list_contacts(&mut *conn, ws, &spec, sort, after.as_ref(), limit + 1).await?;
+    let rows = if total > 0 {
+        repo::list_contacts(&mut *conn, ws, &spec, sort, after.as_ref(), limit + 1, repo::TagPlan::for_matches(total)).await?
+    } else {
+        Vec::new()
+    };
     let more = rows.len() > limit as usize;
     let rows: Vec<(ContactRow, String)> = rows.into_iter().take(limit as usize).collect();
     let next_cursor = more.then(|| {
@@ -534,8 +538,9 @@ pub async fn export_csv(state: &AppState, t: &Tenant, q: &ContactQuery) -> Resul
     header.extend(fields.iter().map(|f| f.key.clone()));
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut after: Option<After> = None;
+    let plan = repo::TagPlan::for_matches(repo::cached_total(&mut conn, ws, &spec).await?);
     loop {
-        let page = repo::list_contacts(&mut *conn, ws, &spec, sort, after.as_ref(), 2000).await?;
+        let page = repo::list_contacts(&mut *conn, ws, &spec, sort, after.as_ref(), 2000, plan).await?;
         let Some((last, sort_name)) = page.last() else { break };
         after = Some(match sort.0 {
             SortKey::Created => After::Time(last.created_at, last.id),
@@ -1080,8 +1085,9 @@ pub async fn mailable_contacts(conn: &mut MySqlConnection, workspace_id: Uuid, t
     let spec = ListSpec { words: Vec::new(), tag: None, filters, custom: &fields, deleted: false };
     let mut out = Vec::new();
     let mut after: Option<After> = None;
+    let plan = repo::TagPlan::for_matches(repo::cached_total(&mut *conn, workspace_id, &spec).await?);
     loop {
-        let page = repo::list_contacts(&mut *conn, workspace_id, &spec, (SortKey::Created, false), after.as_ref(), 1000).await?;
+        let page = repo::list_contacts(&mut *conn, workspace_id, &spec, (SortKey::Created, false), after.as_ref(), 1000, plan).await?;
         let Some((last, _)) = page.last() else { break };
         after = Some(After::Time(last.created_at, last.id));
         let full = page.len() == 1000;
