@@ -11,6 +11,7 @@ pub mod mail;
 pub mod middleware;
 pub mod pwa;
 pub mod rate_limit;
+pub mod single_flight;
 pub mod startup;
 pub mod state;
 pub mod storage;

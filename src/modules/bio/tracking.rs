@@ -15,6 +15,7 @@ use sqlx::MySqlPool;
 use uuid::Uuid;
 
 use super::{cache::CachedPage, render::PageDoc, repo};
+use crate::server::single_flight::Gates;
 
 /// How long a published page is served from memory. Publishing clears it at once on this
 /// instance; other instances catch up within this time.
@@ -156,12 +157,12 @@ impl BioRuntime {
 /// its successor, and the keys being fetched.
 struct Cache<K, V> {
     entries: RwLock<HashMap<K, Arc<Entry<V>>>>,
-    fills: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+    fills: Gates<K>,
 }
 
 impl<K, V> Default for Cache<K, V> {
     fn default() -> Self {
-        Self { entries: RwLock::default(), fills: Mutex::default() }
+        Self { entries: RwLock::default(), fills: Gates::default() }
     }
 }
 
@@ -198,25 +199,25 @@ impl<K: std::hash::Hash + Eq + Clone, V: Clone> Cache<K, V> {
         if let Some(value) = self.cached(key) {
             return Ok(value);
         }
-        let gate = Arc::clone(self.fills.lock().expect("fills lock").entry(key.clone()).or_default());
-        let _turn = gate.lock().await;
-        let filled = self.entries.read().expect("cache lock").get(key).filter(|e| Instant::now() < e.expires).map(|e| e.value.clone());
-        let result = match filled {
-            Some(value) => Ok(value),
-            None => match fetch().await {
-                Ok((value, expires)) => {
-                    self.insert_bounded(key.clone(), expires, value.clone());
-                    Ok(value)
+        self.fills
+            .run(key, async {
+                let filled = self.entries.read().expect("cache lock").get(key).filter(|e| Instant::now() < e.expires).map(|e| e.value.clone());
+                if let Some(value) = filled {
+                    return Ok(value);
                 }
-                Err(e) => {
-                    // Dropped, so the next request tries again.
-                    self.forget(key);
-                    Err(e)
+                match fetch().await {
+                    Ok((value, expires)) => {
+                        self.insert_bounded(key.clone(), expires, value.clone());
+                        Ok(value)
+                    }
+                    Err(e) => {
+                        // Dropped, so the next request tries again.
+                        self.forget(key);
+                        Err(e)
+                    }
                 }
-            },
-        };
-        self.fills.lock().expect("fills lock").remove(key);
-        result
+            })
+            .await
     }
 
     fn forget<Q>(&self, key: &Q)
@@ -365,7 +366,7 @@ mod tests {
             assert_eq!(r.unwrap().unwrap(), 7);
         }
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
-        assert!(map.fills.lock().unwrap().is_empty(), "no gate left behind");
+        assert!(map.fills.is_idle(), "no gate left behind");
         // A failed fetch caches nothing: the next request tries again.
         let failed = map.get_or_fill(&"b", || async { Err(sqlx::Error::PoolTimedOut) }).await;
         assert!(failed.is_err());

@@ -490,6 +490,7 @@ pub async fn count_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, 
 /// Per instance; the version lives in the database, so every instance sees every write.
 static TOTALS: std::sync::LazyLock<std::sync::Mutex<HashMap<(Uuid, String), (i64, i64)>>> = std::sync::LazyLock::new(Default::default);
 const TOTALS_MAX: usize = 10_000;
+static COUNTING: std::sync::LazyLock<crate::server::single_flight::Gates<(Uuid, String)>> = std::sync::LazyLock::new(Default::default);
 
 /// `count_contacts`, from the cache while the workspace's contacts are unchanged.
 pub async fn cached_total(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, spec: &ListSpec<'_>) -> Result<i64, sqlx::Error> {
@@ -500,19 +501,25 @@ pub async fn cached_total(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, 
         .fetch_one(&mut *conn)
         .await?;
     let key = (workspace_id, format!("{:?}|{:?}|{:?}|{}", spec.words, spec.tag, spec.filters, spec.deleted));
-    let cached = TOTALS.lock().unwrap_or_else(|e| e.into_inner()).get(&key).copied();
-    if let Some((v, total)) = cached
-        && v == version
-    {
+    let cached = || TOTALS.lock().unwrap_or_else(|e| e.into_inner()).get(&key).copied().filter(|(v, _)| *v == version).map(|(_, total)| total);
+    if let Some(total) = cached() {
         return Ok(total);
     }
-    let total = count_contacts(&mut *conn, workspace_id, spec).await?;
-    let mut totals = TOTALS.lock().unwrap_or_else(|e| e.into_inner());
-    if totals.len() >= TOTALS_MAX {
-        totals.clear();
-    }
-    totals.insert(key, (version, total));
-    Ok(total)
+    // Sixteen requests for a list that just changed count it once.
+    COUNTING
+        .run(&key, async {
+            if let Some(total) = cached() {
+                return Ok(total);
+            }
+            let total = count_contacts(&mut *conn, workspace_id, spec).await?;
+            let mut totals = TOTALS.lock().unwrap_or_else(|e| e.into_inner());
+            if totals.len() >= TOTALS_MAX {
+                totals.clear();
+            }
+            totals.insert(key.clone(), (version, total));
+            Ok(total)
+        })
+        .await
 }
 
 /// Where a page of a list starts: the sort value and id of the last row of the page before.
