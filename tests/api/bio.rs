@@ -190,7 +190,7 @@ async fn plans_limit_pages_and_blocks_per_page(pool: MySqlPool) {
     let ws = owner(&app).await;
     let page = id(&create_page(&app, "jane").await);
     let err = problem(app.post_json("/api/v1/bio/pages", &json!({"handle": "jane2", "title": "Two"})).await, 402).await;
-    assert!(err["detail"].as_str().unwrap().contains("1 bio pages"), "{err}");
+    assert_eq!(err["detail"], "The free plan allows 1 bio page. Upgrade the plan to add more.");
 
     sqlx::query("update plan_limits set max_value = 3 where plan_code = 'free' and resource = 'bio_blocks'").execute(&app.pool).await.unwrap();
     for _ in 0..3 {
@@ -198,6 +198,7 @@ async fn plans_limit_pages_and_blocks_per_page(pool: MySqlPool) {
     }
     let err = problem(app.post_json(&format!("/api/v1/bio/pages/{page}/blocks"), &json!({"type": "divider"})).await, 402).await;
     assert_eq!(err["code"], "plan_limit");
+    assert_eq!(err["detail"], "The free plan allows 3 bio blocks. Upgrade the plan to add more.");
     set_plan(&app, &ws, "pro").await;
     add_block(&app, &page, json!({"type": "divider"})).await;
 }

@@ -51,13 +51,17 @@ pub const SEND_JOB: &str = "mail.campaign_send";
 pub const AB_WINNER_JOB: &str = "mail.campaign_ab_winner";
 /// Rows claimed at once.
 const BATCH: u32 = 100;
-/// Messages in flight at once per run.
-const CONCURRENCY: usize = 8;
+/// Messages in flight at once per run, each on its own pooled SMTP connection. lettre 0.11.23
+/// leaves Nagle's algorithm on, so every message waits for the server's delayed ACK (40 ms on
+/// Linux) before its final `.` goes out: one connection carries about 22 messages a second.
+/// Sixteen carry about 350 (lettre's fix, PR 1159, is not released yet).
+const CONCURRENCY: usize = 16;
 
 pub fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, AppError> {
     Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map_err(|e| AppError::field("smtp_url", format!("This SMTP address is not valid: {e}")))?
         .timeout(Some(std::time::Duration::from_secs(20)))
+        .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(CONCURRENCY as u32))
         .build())
 }
 

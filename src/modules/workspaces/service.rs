@@ -500,6 +500,8 @@ pub async fn ensure_within(conn: &mut MySqlConnection, workspace_id: Uuid, resou
     }
     let plan = repo::find_workspace(&mut *conn, workspace_id).await?.map(|w| w.plan_code).unwrap_or_default();
     let what = resource.replace('_', " ");
+    // Resource names are plural nouns ("bio_pages", "members"): "allows 1 bio page".
+    let what = if max == 1 { what.strip_suffix('s').unwrap_or(&what).to_owned() } else { what };
     Err(AppError::PlanLimit { message: format!("The {plan} plan allows {max} {what}. Upgrade the plan to add more.") })
 }
 

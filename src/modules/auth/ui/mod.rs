@@ -59,10 +59,11 @@ pub(crate) fn check_avatar(size: f64, mime: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The message to show for a failed REST call answered with problem+json
-/// (`{detail, errors: [{field, message}]}`), or a fallback by status.
+/// The message to show for a failed image upload answered with problem+json
+/// (`{detail, errors: [{field, message}]}`), or a fallback by status. Shared by the avatar
+/// and the bio editor's images.
 #[cfg(any(feature = "hydrate", test))]
-fn problem_message(status: u16, body: &str) -> String {
+pub(crate) fn problem_message(status: u16, body: &str) -> String {
     let problem: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     if let Some(message) = problem["errors"].get(0).and_then(|e| e["message"].as_str()) {
         return message.to_owned();

@@ -4,6 +4,7 @@ use uuid::Uuid;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::js_sys::{self, futures::JsFuture};
 
+use crate::modules::auth::ui::problem_message;
 use crate::modules::bio::types::UploadedImage;
 
 const NETWORK: &str = "Could not reach Mewayz. Check your connection and try again.";
@@ -32,24 +33,6 @@ pub async fn upload_image(slug: &str, page: Uuid, kind: &str, file: &web_sys::Fi
         serde_json::from_str::<UploadedImage>(&body).map(|i| i.url).map_err(|_| "The image was sent, but the answer was not understood. Reload the page.".into())
     } else {
         Err(problem_message(response.status(), &body))
-    }
-}
-
-/// The field message of a problem+json answer, its detail, or a message by status.
-fn problem_message(status: u16, body: &str) -> String {
-    let problem: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    if let Some(message) = problem["errors"].get(0).and_then(|e| e["message"].as_str()) {
-        return message.to_owned();
-    }
-    if let Some(detail) = problem["detail"].as_str().filter(|d| !d.is_empty()) {
-        return detail.to_owned();
-    }
-    match status {
-        401 => "Your session has ended. Sign in again.".into(),
-        413 => "This image is larger than 2 MB.".into(),
-        415 | 422 => "Choose a PNG, JPEG or WebP image.".into(),
-        429 => "Too many uploads. Wait a minute and try again.".into(),
-        _ => format!("The upload failed (error {status}). Try again."),
     }
 }
 
