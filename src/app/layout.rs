@@ -18,7 +18,7 @@ use crate::modules::workspaces::{
 };
 use crate::shared::error::AppError;
 use crate::shared::ui::{
-    Button, ButtonVariant, Card, Dialog, EmptyState, Icon, Spinner, Table, ThemeToggle, ToastKind, loaded, use_toasts,
+    Button, ButtonVariant, Card, Dialog, EmptyState, Icon, Spinner, Table, ThemeToggle, ToastKind, settle, use_toasts,
 };
 
 /// The signed-in user, loaded once per page load by `AppLayout` for every page inside it.
@@ -66,8 +66,13 @@ pub fn AppLayout() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <div class="app-loading" role="status"><Spinner/></div> }>
             {move || Suspend::new(async move {
-                match (user.await, loaded(shell).await) {
-                    (Ok(Some(_)), Ok(_)) => view! { <AppFrame/> }.into_any(),
+                // The redirect and the 404 are decided in the look-ahead passes too (they set
+                // the response status); only the frame with the page waits for the real render.
+                match (user.await, shell.await) {
+                    (Ok(Some(_)), Ok(_)) => {
+                        settle().await;
+                        view! { <AppFrame/> }.into_any()
+                    }
                     (Ok(None) | Err(AppError::Unauthorized), _) | (_, Err(AppError::Unauthorized)) => {
                         view! { <Redirect path="/signin"/> }.into_any()
                     }

@@ -204,12 +204,24 @@ pub async fn metrics(req: Request, next: Next) -> Response {
 }
 
 /// Static files are not fingerprinted, so browsers revalidate them (cheap 304s); the service
-/// worker keeps its own versioned copy for offline use.
+/// worker keeps its own versioned copy for offline use. Fonts are the exception: a font file
+/// never changes under its name (a new version gets a new one), and the public bio pages
+/// should not wait on a revalidation for them.
 pub async fn static_cache_headers(req: Request, next: Next) -> Response {
-    let is_asset = req.uri().path().starts_with("/pkg/") || req.uri().path().starts_with("/icons/");
+    let path = req.uri().path();
+    let policy = if path.starts_with("/fonts/") {
+        Some("public, max-age=31536000, immutable")
+    } else if path.starts_with("/pkg/") || path.starts_with("/icons/") {
+        Some("no-cache")
+    } else {
+        None
+    };
     let mut res = next.run(req).await;
-    if is_asset && res.status().is_success() && !res.headers().contains_key(header::CACHE_CONTROL) {
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(policy) = policy
+        && res.status().is_success()
+        && !res.headers().contains_key(header::CACHE_CONTROL)
+    {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     res
 }
@@ -217,6 +229,20 @@ pub async fn static_cache_headers(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn fonts_are_cached_for_a_year_and_the_app_bundle_is_revalidated() {
+        use tower::ServiceExt as _;
+        let app = axum::Router::new()
+            .route("/fonts/inter-latin.woff2", axum::routing::get(|| async { "font" }))
+            .route("/pkg/mewayz.wasm", axum::routing::get(|| async { "wasm" }))
+            .route("/about", axum::routing::get(|| async { "page" }))
+            .layer(axum::middleware::from_fn(static_cache_headers));
+        for (path, expected) in [("/fonts/inter-latin.woff2", Some("public, max-age=31536000, immutable")), ("/pkg/mewayz.wasm", Some("no-cache")), ("/about", None)] {
+            let res = app.clone().oneshot(Request::builder().uri(path).body(axum::body::Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(res.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()), expected, "{path}");
+        }
+    }
 
     #[test]
     fn only_plain_short_request_ids_are_trusted() {

@@ -129,14 +129,15 @@ pub struct ThemePreset {
     style: ButtonStyle,
 }
 
-/// Colours are background, background end, text, button, button text.
+/// Colours are background, background end, text, button, button text. Every pair a visitor
+/// reads meets WCAG AA (4.5:1), checked by a test.
 pub const THEMES: &[ThemePreset] = &[
-    ThemePreset { code: "midnight", label: "Midnight", background: BackgroundKind::Solid, colors: ["#0b0d12", "#0b0d12", "#f5f7fb", "#6366f1", "#ffffff"], font: "inter", shape: ButtonShape::Rounded, style: ButtonStyle::Fill },
+    ThemePreset { code: "midnight", label: "Midnight", background: BackgroundKind::Solid, colors: ["#0b0d12", "#0b0d12", "#f5f7fb", "#4f46e5", "#ffffff"], font: "inter", shape: ButtonShape::Rounded, style: ButtonStyle::Fill },
     ThemePreset { code: "daylight", label: "Daylight", background: BackgroundKind::Solid, colors: ["#f7f7f5", "#f7f7f5", "#16181d", "#16181d", "#ffffff"], font: "inter", shape: ButtonShape::Pill, style: ButtonStyle::Fill },
-    ThemePreset { code: "sunset", label: "Sunset", background: BackgroundKind::Gradient, colors: ["#ff7e5f", "#6a3093", "#ffffff", "#ffffff", "#5b2a7a"], font: "space-grotesk", shape: ButtonShape::Pill, style: ButtonStyle::Fill },
-    ThemePreset { code: "ocean", label: "Ocean", background: BackgroundKind::Gradient, colors: ["#0f4c81", "#0a9396", "#ecfeff", "#ecfeff", "#0f4c81"], font: "inter", shape: ButtonShape::Rounded, style: ButtonStyle::Fill },
+    ThemePreset { code: "sunset", label: "Sunset", background: BackgroundKind::Gradient, colors: ["#c2410c", "#6a3093", "#ffffff", "#ffffff", "#5b2a7a"], font: "space-grotesk", shape: ButtonShape::Pill, style: ButtonStyle::Fill },
+    ThemePreset { code: "ocean", label: "Ocean", background: BackgroundKind::Gradient, colors: ["#0f4c81", "#0e7490", "#ecfeff", "#ecfeff", "#0f4c81"], font: "inter", shape: ButtonShape::Rounded, style: ButtonStyle::Fill },
     ThemePreset { code: "forest", label: "Forest", background: BackgroundKind::Solid, colors: ["#1f3a2e", "#1f3a2e", "#eef5ea", "#d9ead3", "#1f3a2e"], font: "lora", shape: ButtonShape::Rounded, style: ButtonStyle::Shadow },
-    ThemePreset { code: "candy", label: "Candy", background: BackgroundKind::Gradient, colors: ["#ffd1dc", "#c1e1ff", "#3b1d4a", "#ff5c8a", "#ffffff"], font: "caveat", shape: ButtonShape::Pill, style: ButtonStyle::Shadow },
+    ThemePreset { code: "candy", label: "Candy", background: BackgroundKind::Gradient, colors: ["#ffd1dc", "#c1e1ff", "#3b1d4a", "#db2777", "#ffffff"], font: "caveat", shape: ButtonShape::Pill, style: ButtonStyle::Shadow },
     ThemePreset { code: "mono", label: "Mono", background: BackgroundKind::Solid, colors: ["#ffffff", "#ffffff", "#111111", "#111111", "#111111"], font: "jetbrains-mono", shape: ButtonShape::Square, style: ButtonStyle::Outline },
     ThemePreset { code: "neon", label: "Neon", background: BackgroundKind::Solid, colors: ["#09090b", "#09090b", "#e4e4e7", "#22d3ee", "#09090b"], font: "space-grotesk", shape: ButtonShape::Square, style: ButtonStyle::Outline },
     ThemePreset { code: "paper", label: "Paper", background: BackgroundKind::Solid, colors: ["#f3ecdf", "#f3ecdf", "#3a2f23", "#3a2f23", "#f3ecdf"], font: "lora", shape: ButtonShape::Square, style: ButtonStyle::Fill },
@@ -594,6 +595,38 @@ pub struct LeadView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// WCAG 2 contrast ratio of two `#rrggbb` colours.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let luminance = |hex: &str| {
+            let channel = |i: usize| {
+                let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+                if c <= 0.03928 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+            };
+            0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+        };
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn every_preset_is_readable() {
+        for p in THEMES {
+            let [bg, bg2, text, button, button_text] = p.colors;
+            // Text sits on both ends of a gradient; a button's label on the button, or for an
+            // outline button (its colour is the label's) on the page.
+            let mut pairs = vec![(text, bg), (text, bg2)];
+            match p.style {
+                ButtonStyle::Outline => pairs.extend([(button, bg), (button, bg2)]),
+                ButtonStyle::Soft => {}
+                ButtonStyle::Fill | ButtonStyle::Shadow => pairs.push((button_text, button)),
+            }
+            for (fg, back) in pairs {
+                let ratio = contrast(fg, back);
+                assert!(ratio >= 4.5, "{}: {fg} on {back} is {ratio:.2}:1, below 4.5:1", p.code);
+            }
+        }
+    }
 
     #[test]
     fn handles_are_checked_and_lowercased() {

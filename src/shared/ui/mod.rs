@@ -17,5 +17,5 @@ pub use feedback::{EmptyState, Spinner, ToastHost, ToastKind, Toasts, provide_to
 pub use field::TextField;
 pub use icon::Icon;
 pub use layout::{Card, Table};
-pub use suspend::loaded;
+pub use suspend::{loaded, settle};
 pub use theme::{THEME_BOOT_SCRIPT, ThemeToggle};

@@ -17,6 +17,13 @@ use std::task::Poll;
 /// Use it for the first `await` inside every `Suspend::new` that returns a view.
 pub async fn loaded<F: IntoFuture>(data: F) -> F::Output {
     let value = data.await;
+    settle().await;
+    value
+}
+
+/// On the server, pending for one poll (then ready); in the browser, ready at once. Await it
+/// right before building a view with resources when `loaded` does not fit.
+pub async fn settle() {
     if cfg!(feature = "ssr") {
         let mut waited = false;
         poll_fn(|cx| {
@@ -29,5 +36,4 @@ pub async fn loaded<F: IntoFuture>(data: F) -> F::Output {
         })
         .await;
     }
-    value
 }
