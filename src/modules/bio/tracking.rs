@@ -54,7 +54,7 @@ impl BioRuntime {
     /// The published page of `handle`, from memory when fresh.
     pub async fn page(&self, pool: &MySqlPool, handle: &str) -> Result<Option<Arc<CachedPage>>, sqlx::Error> {
         self.pages
-            .get_or_fill(&handle.to_owned(), || async {
+            .get_or_fill(handle, || async {
                 let doc = repo::published_doc(pool, handle).await?;
                 let page = doc.and_then(|json| match serde_json::from_str::<PageDoc>(&json) {
                     Ok(doc) => Some(Arc::new(CachedPage::new(Arc::new(doc), CACHE_TTL))),
@@ -83,7 +83,7 @@ impl BioRuntime {
     /// link (they change with the page; publishing is rare next to visits).
     pub fn invalidate(&self, handle: &str) {
         self.pages.forget(handle);
-        self.links.entries.write().expect("cache lock").clear();
+        self.links.clear();
     }
 
     pub fn record(&self, event: PendingEvent) {
@@ -191,23 +191,27 @@ impl<K: std::hash::Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// moment of a burst (a page shared to many people at once, a restart under load) sent
     /// every request in flight to the database and the renderer (p99 230 ms in the benchmark's
     /// first two seconds, 5 ms after).
-    async fn get_or_fill<F, Fut>(&self, key: &K, fetch: F) -> Result<V, sqlx::Error>
+    async fn get_or_fill<Q, F, Fut>(&self, key: &Q, fetch: F) -> Result<V, sqlx::Error>
     where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<(V, Instant), sqlx::Error>>,
     {
+        // A hit (almost every request) borrows the key; only a miss allocates it.
         if let Some(value) = self.cached(key) {
             return Ok(value);
         }
+        let owned = key.to_owned();
         self.fills
-            .run(key, async {
+            .run(&owned, async {
                 let filled = self.entries.read().expect("cache lock").get(key).filter(|e| Instant::now() < e.expires).map(|e| e.value.clone());
                 if let Some(value) = filled {
                     return Ok(value);
                 }
                 match fetch().await {
                     Ok((value, expires)) => {
-                        self.insert_bounded(key.clone(), expires, value.clone());
+                        self.insert_bounded(owned.clone(), expires, value.clone());
                         Ok(value)
                     }
                     Err(e) => {
@@ -226,6 +230,10 @@ impl<K: std::hash::Hash + Eq + Clone, V: Clone> Cache<K, V> {
         Q: std::hash::Hash + Eq + ?Sized,
     {
         self.entries.write().expect("cache lock").remove(key);
+    }
+
+    fn clear(&self) {
+        self.entries.write().expect("cache lock").clear();
     }
 
     /// Inserts, emptying the map first when it is full (unknown keys are cached too, so a
@@ -349,12 +357,12 @@ mod tests {
 
     #[tokio::test]
     async fn requests_that_find_nothing_cached_share_one_fetch() {
-        let map: Arc<Cache<&str, u32>> = Arc::default();
+        let map: Arc<Cache<String, u32>> = Arc::default();
         let fetches = Arc::new(std::sync::atomic::AtomicU32::new(0));
         let requests = (0..32).map(|_| {
             let (map, fetches) = (Arc::clone(&map), Arc::clone(&fetches));
             tokio::spawn(async move {
-                map.get_or_fill(&"a", || async {
+                map.get_or_fill("a", || async {
                     fetches.fetch_add(1, Ordering::SeqCst);
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     Ok((7, Instant::now() + Duration::from_secs(60)))
@@ -368,9 +376,9 @@ mod tests {
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         assert!(map.fills.is_idle(), "no gate left behind");
         // A failed fetch caches nothing: the next request tries again.
-        let failed = map.get_or_fill(&"b", || async { Err(sqlx::Error::PoolTimedOut) }).await;
+        let failed = map.get_or_fill("b", || async { Err(sqlx::Error::PoolTimedOut) }).await;
         assert!(failed.is_err());
-        assert_eq!(map.get_or_fill(&"b", || async { Ok((8, Instant::now() + Duration::from_secs(60))) }).await.unwrap(), 8);
+        assert_eq!(map.get_or_fill("b", || async { Ok((8, Instant::now() + Duration::from_secs(60))) }).await.unwrap(), 8);
     }
 
     #[test]

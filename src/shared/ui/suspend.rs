@@ -14,7 +14,8 @@ use std::task::Poll;
 
 /// `data.await`, except that on the server it is never ready on the first poll after the data
 /// is, so the look-ahead passes never build the view and the one real render does.
-/// Use it for the first `await` inside every `Suspend::new` that returns a view.
+/// Use it for one `await` before the view is built, in every `Suspend::new` that returns a
+/// view (the data awaited after it is still awaited in the real render).
 pub async fn loaded<F: IntoFuture>(data: F) -> F::Output {
     let value = data.await;
     settle().await;
