@@ -341,7 +341,14 @@ async fn export_bulk_actions_tags_and_companies(pool: MySqlPool) {
     let ids = json!([id(&evil), id(&plain)]);
     let res: Value = app.post_json("/api/v1/crm/contacts/bulk", &json!({"action": "tag", "ids": ids, "tag": "Q4"})).await.json().await.unwrap();
     assert_eq!(res["affected"], 2);
+    // Tag counts are cached between writes; each write below must show in them.
+    let q4_count = async || {
+        let tags = get_json(&app, "/api/v1/crm/tags").await;
+        tags.as_array().unwrap().iter().find(|t| t["name"] == "Q4").map(|t| t["contact_count"].as_u64().unwrap())
+    };
+    assert_eq!(q4_count().await, Some(2));
     app.post_json("/api/v1/crm/contacts/bulk", &json!({"action": "untag", "ids": [id(&plain)], "tag": "Q4"})).await;
+    assert_eq!(q4_count().await, Some(1));
     assert_eq!(emails(&get_json(&app, "/api/v1/crm/contacts?tag=Q4").await), ["evil@example.com"]);
     problem(app.post_json("/api/v1/crm/contacts/bulk", &json!({"action": "tag", "ids": ids})).await, 422).await;
     let too_many: Vec<String> = (0..1001).map(|_| uuid::Uuid::now_v7().to_string()).collect();
@@ -349,6 +356,7 @@ async fn export_bulk_actions_tags_and_companies(pool: MySqlPool) {
     let res: Value = app.post_json("/api/v1/crm/contacts/bulk", &json!({"action": "delete", "ids": ids})).await.json().await.unwrap();
     assert_eq!(res["affected"], 2);
     assert_eq!(get_json(&app, "/api/v1/crm/contacts").await["total"], 0);
+    assert_eq!(q4_count().await, Some(0));
     let res: Value = app.post_json("/api/v1/crm/contacts/bulk", &json!({"action": "restore", "ids": ids})).await.json().await.unwrap();
     assert_eq!(res["affected"], 2);
 

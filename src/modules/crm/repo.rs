@@ -350,11 +350,19 @@ fn text_column(field: &str) -> &'static str {
     }
 }
 
+/// What every rule of one list is built with.
+#[derive(Clone, Copy)]
+struct RuleScope<'a> {
+    workspace_id: Uuid,
+    custom: &'a [CustomFieldView],
+    plan: TagPlan,
+}
+
 /// One rule as a SQL condition (in parentheses). Mirrors `types::rule_matches`.
-fn push_rule(qb: &mut QueryBuilder<'_, MySql>, rule: &Rule, custom: &[CustomFieldView], plan: TagPlan) {
+fn push_rule(qb: &mut QueryBuilder<'_, MySql>, rule: &Rule, scope: RuleScope<'_>) {
     let value = rule.value.trim();
     qb.push("(");
-    match field_type(&rule.field, custom) {
+    match field_type(&rule.field, scope.custom) {
         Err(_) => {
             qb.push("1 = 0");
         }
@@ -363,18 +371,20 @@ fn push_rule(qb: &mut QueryBuilder<'_, MySql>, rule: &Rule, custom: &[CustomFiel
             qb.push(if rule.op == Op::Is { "c.consent_status = " } else { "c.consent_status <> " }).push_bind(value.to_owned());
         }
         Ok(FieldType::Tag) => {
-            let per_row = plan == TagPlan::PerRow && rule.op == Op::Is;
+            let per_row = scope.plan == TagPlan::PerRow && rule.op == Op::Is;
             qb.push(match (rule.op, per_row) {
                 (Op::Is, false) => "exists",
                 (Op::Is, true) => "",
                 _ => "not exists",
             });
-            qb.push(
-                " (select 1 from crm_contact_tags ct join crm_tags tg on tg.workspace_id = ct.workspace_id and tg.id = ct.tag_id \
-                 where ct.workspace_id = c.workspace_id and ct.contact_id = c.id and tg.name = ",
-            )
-            .push_bind(value.to_owned())
-            .push(if per_row { " limit 1) is not null" } else { ")" });
+            // The tag's id is an uncorrelated subquery, so MariaDB reads it once and each contact
+            // costs one primary-key probe (a join on the name probed both tables per contact).
+            qb.push(" (select 1 from crm_contact_tags ct where ct.workspace_id = c.workspace_id and ct.contact_id = c.id and ct.tag_id = ")
+                .push("(select tg.id from crm_tags tg where tg.workspace_id = ")
+                .push_bind(scope.workspace_id)
+                .push(" and tg.name = ")
+                .push_bind(value.to_owned())
+                .push(if per_row { ")) is not null" } else { "))" });
         }
         Ok(FieldType::Timestamp) => {
             let column = if rule.field == "created_at" { "c.created_at" } else { "c.updated_at" };
@@ -448,7 +458,7 @@ fn push_rule(qb: &mut QueryBuilder<'_, MySql>, rule: &Rule, custom: &[CustomFiel
     qb.push(")");
 }
 
-fn push_filter(qb: &mut QueryBuilder<'_, MySql>, filter: &Filter, custom: &[CustomFieldView], plan: TagPlan) {
+fn push_filter(qb: &mut QueryBuilder<'_, MySql>, filter: &Filter, scope: RuleScope<'_>) {
     if filter.rules.is_empty() {
         return;
     }
@@ -457,13 +467,14 @@ fn push_filter(qb: &mut QueryBuilder<'_, MySql>, filter: &Filter, custom: &[Cust
         if i > 0 {
             qb.push(if filter.match_ == Match::All { " and " } else { " or " });
         }
-        push_rule(qb, rule, custom, plan);
+        push_rule(qb, rule, scope);
     }
     qb.push(")");
 }
 
 /// `from … where …` of a contact list, scoped to the workspace.
 fn push_where(qb: &mut QueryBuilder<'_, MySql>, workspace_id: Uuid, spec: &ListSpec<'_>, plan: TagPlan) {
+    let scope = RuleScope { workspace_id, custom: spec.custom, plan };
     qb.push(CONTACT_FROM).push(" where c.workspace_id = ").push_bind(workspace_id);
     qb.push(if spec.deleted { " and c.deleted_at is not null" } else { " and c.deleted_at is null" });
     for word in &spec.words {
@@ -471,10 +482,10 @@ fn push_where(qb: &mut QueryBuilder<'_, MySql>, workspace_id: Uuid, spec: &ListS
         qb.push(" and (c.search_text like ").push_bind(pattern.clone()).push(" or co.name like ").push_bind(pattern).push(")");
     }
     if let Some(tag) = &spec.tag {
-        push_rule(qb.push(" and "), &Rule { field: "tag".into(), op: Op::Is, value: tag.clone() }, spec.custom, plan);
+        push_rule(qb.push(" and "), &Rule { field: "tag".into(), op: Op::Is, value: tag.clone() }, scope);
     }
     for filter in &spec.filters {
-        push_filter(qb, filter, spec.custom, plan);
+        push_filter(qb, filter, scope);
     }
 }
 
@@ -484,42 +495,68 @@ pub async fn count_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, 
     qb.build_query_scalar().fetch_one(db).await
 }
 
-/// Totals of contact lists by (workspace, list): the workspace's list version they were counted
-/// at, and the count. Counting a filter over 100,000 contacts takes tens of milliseconds; a
-/// total is reused until a write bumps the version (`touch_lists`), so it is always exact.
-/// Per instance; the version lives in the database, so every instance sees every write.
-static TOTALS: std::sync::LazyLock<std::sync::Mutex<HashMap<(Uuid, String), (i64, i64)>>> = std::sync::LazyLock::new(Default::default);
-const TOTALS_MAX: usize = 10_000;
-static COUNTING: std::sync::LazyLock<crate::server::single_flight::Gates<(Uuid, String)>> = std::sync::LazyLock::new(Default::default);
+/// Values computed from a workspace's contacts (list totals, tag counts) by (workspace, key),
+/// with the workspace's list version they were computed at. Counting over 100,000 contacts
+/// takes tens of milliseconds; a value is reused until a write bumps the version
+/// (`touch_lists`), so it is always exact. Per instance; the version lives in the database,
+/// so every instance sees every write.
+struct ByListVersion<V> {
+    values: std::sync::Mutex<HashMap<(Uuid, String), (i64, V)>>,
+    computing: crate::server::single_flight::Gates<(Uuid, String)>,
+}
+
+impl<V: Clone> ByListVersion<V> {
+    const MAX: usize = 10_000;
+
+    fn new() -> Self {
+        Self { values: Default::default(), computing: Default::default() }
+    }
+
+    async fn get(
+        &self,
+        conn: &mut sqlx::MySqlConnection,
+        workspace_id: Uuid,
+        key: String,
+        compute: impl AsyncFnOnce(&mut sqlx::MySqlConnection) -> Result<V, sqlx::Error>,
+    ) -> Result<V, sqlx::Error> {
+        // The version first: a write committed between the two reads then makes the next reader
+        // compute again, rather than leaving an old value under the new version.
+        let version: i64 = sqlx::query_scalar("select coalesce((select version from crm_list_versions where workspace_id = ?), 0)")
+            .bind(workspace_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let key = (workspace_id, key);
+        let cached = || {
+            let values = self.values.lock().unwrap_or_else(|e| e.into_inner());
+            values.get(&key).filter(|(v, _)| *v == version).map(|(_, value)| value.clone())
+        };
+        if let Some(value) = cached() {
+            return Ok(value);
+        }
+        // Sixteen requests for a list that just changed compute it once.
+        self.computing
+            .run(&key, async {
+                if let Some(value) = cached() {
+                    return Ok(value);
+                }
+                let value = compute(&mut *conn).await?;
+                let mut values = self.values.lock().unwrap_or_else(|e| e.into_inner());
+                if values.len() >= Self::MAX {
+                    values.clear();
+                }
+                values.insert(key.clone(), (version, value.clone()));
+                Ok(value)
+            })
+            .await
+    }
+}
+
+static TOTALS: std::sync::LazyLock<ByListVersion<i64>> = std::sync::LazyLock::new(ByListVersion::new);
 
 /// `count_contacts`, from the cache while the workspace's contacts are unchanged.
 pub async fn cached_total(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, spec: &ListSpec<'_>) -> Result<i64, sqlx::Error> {
-    // The version first: a write committed between the two reads then makes the next reader
-    // count again, rather than leaving an old count under the new version.
-    let version: i64 = sqlx::query_scalar("select coalesce((select version from crm_list_versions where workspace_id = ?), 0)")
-        .bind(workspace_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let key = (workspace_id, format!("{:?}|{:?}|{:?}|{}", spec.words, spec.tag, spec.filters, spec.deleted));
-    let cached = || TOTALS.lock().unwrap_or_else(|e| e.into_inner()).get(&key).copied().filter(|(v, _)| *v == version).map(|(_, total)| total);
-    if let Some(total) = cached() {
-        return Ok(total);
-    }
-    // Sixteen requests for a list that just changed count it once.
-    COUNTING
-        .run(&key, async {
-            if let Some(total) = cached() {
-                return Ok(total);
-            }
-            let total = count_contacts(&mut *conn, workspace_id, spec).await?;
-            let mut totals = TOTALS.lock().unwrap_or_else(|e| e.into_inner());
-            if totals.len() >= TOTALS_MAX {
-                totals.clear();
-            }
-            totals.insert(key.clone(), (version, total));
-            Ok(total)
-        })
-        .await
+    let key = format!("{:?}|{:?}|{:?}|{}", spec.words, spec.tag, spec.filters, spec.deleted);
+    TOTALS.get(conn, workspace_id, key, async |conn| count_contacts(conn, workspace_id, spec).await).await
 }
 
 /// Where a page of a list starts: the sort value and id of the last row of the page before.
@@ -581,17 +618,34 @@ pub struct TagRow {
     pub contact_count: i64,
 }
 
-pub async fn list_tags<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid) -> Result<Vec<TagRow>, sqlx::Error> {
-    sqlx::query_as(
-        "select t.id, t.name, t.color,
-                (select count(*) from crm_contact_tags ct join crm_contacts c on c.workspace_id = ct.workspace_id and c.id = ct.contact_id
-                  where ct.workspace_id = t.workspace_id and ct.tag_id = t.id and c.deleted_at is null) as contact_count
-         from crm_tags t where t.workspace_id = ? order by t.name",
-    )
-    .bind(workspace_id)
-    .fetch_all(db)
-    .await
+pub async fn list_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid) -> Result<Vec<TagRow>, sqlx::Error> {
+    let counts = TAG_COUNTS
+        .get(conn, workspace_id, String::new(), async |conn| {
+            let rows: Vec<(Uuid, i64)> = sqlx::query_as(
+                "select ct.tag_id, count(*) from crm_contact_tags ct
+                   join crm_contacts c on c.workspace_id = ct.workspace_id and c.id = ct.contact_id
+                  where ct.workspace_id = ? and c.deleted_at is null group by ct.tag_id",
+            )
+            .bind(workspace_id)
+            .fetch_all(conn)
+            .await?;
+            Ok(std::sync::Arc::new(rows.into_iter().collect::<HashMap<_, _>>()))
+        })
+        .await?;
+    let mut tags: Vec<TagRow> = sqlx::query_as("select id, name, color, 0 as contact_count from crm_tags where workspace_id = ? order by name")
+        .bind(workspace_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    // A tag missing from the counts has had no contact since they were taken (tagging bumps the version).
+    for tag in &mut tags {
+        tag.contact_count = counts.get(&tag.id).copied().unwrap_or(0);
+    }
+    Ok(tags)
 }
+
+/// Live contacts per tag id: the tag list shows them on every contacts page, and counting
+/// 100,000 taggings takes over 100 ms.
+static TAG_COUNTS: std::sync::LazyLock<ByListVersion<std::sync::Arc<HashMap<Uuid, i64>>>> = std::sync::LazyLock::new(ByListVersion::new);
 
 pub async fn find_tag<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, id: Uuid) -> Result<Option<TagRow>, sqlx::Error> {
     sqlx::query_as("select id, name, color, 0 as contact_count from crm_tags where workspace_id = ? and id = ?")
@@ -650,8 +704,8 @@ pub async fn delete_tag(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, id
     Ok(n)
 }
 
-/// Marks the workspace's contact lists as changed, so their cached totals are counted again
-/// (`cached_total`). Every write that can change which contacts a list or filter holds calls
+/// Marks the workspace's contact lists as changed, so their cached totals and tag counts are
+/// counted again (`ByListVersion`). Every write that can change which contacts a list or filter holds calls
 /// it, in its transaction.
 pub async fn touch_lists(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("insert into crm_list_versions (workspace_id, version) values (?, 1) on duplicate key update version = version + 1")

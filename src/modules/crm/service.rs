@@ -811,7 +811,7 @@ pub async fn set_company_deleted(state: &AppState, t: &Tenant, id: Uuid, deleted
 
 pub async fn list_tags(state: &AppState, t: &Tenant) -> Result<Vec<TagView>, AppError> {
     t.require(Permission::CrmRead)?;
-    Ok(repo::list_tags(&state.pool, t.workspace_id())
+    Ok(repo::list_tags(&mut *state.pool.acquire().await?, t.workspace_id())
         .await?
         .into_iter()
         .map(|r| TagView { id: r.id, name: r.name, color: r.color, contact_count: r.contact_count.max(0) as u64 })
