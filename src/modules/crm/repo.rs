@@ -479,7 +479,11 @@ fn push_where(qb: &mut QueryBuilder<'_, MySql>, workspace_id: Uuid, spec: &ListS
     qb.push(if spec.deleted { " and c.deleted_at is not null" } else { " and c.deleted_at is null" });
     for word in &spec.words {
         let pattern = format!("%{}%", like_escape(word));
-        qb.push(" and (c.search_text like ").push_bind(pattern.clone()).push(" or co.name like ").push_bind(pattern).push(")");
+        // The companies whose name matches are found once, not joined for each contact: that
+        // join was two thirds of counting a search over 100,000 contacts.
+        qb.push(" and (c.search_text like ").push_bind(pattern.clone());
+        qb.push(" or c.company_id in (select sc.id from crm_companies sc where sc.workspace_id = ").push_bind(workspace_id);
+        qb.push(" and sc.deleted_at is null and sc.name like ").push_bind(pattern).push("))");
     }
     if let Some(tag) = &spec.tag {
         push_rule(qb.push(" and "), &Rule { field: "tag".into(), op: Op::Is, value: tag.clone() }, scope);
@@ -582,7 +586,10 @@ pub async fn list_contacts<'e>(
         SortKey::Updated => "c.updated_at",
         SortKey::Name => "c.sort_name",
     };
-    let mut qb = QueryBuilder::<MySql>::new(format!("select {CONTACT_COLUMNS}, c.sort_name "));
+    // The page's keys first, from a walk that reads only the columns the conditions name; then
+    // the whole rows of those keys. Reading every column of each contact walked past (2,000
+    // for a filter matching one in forty) cost a third of the query.
+    let mut qb = QueryBuilder::<MySql>::new(format!("select {CONTACT_COLUMNS}, c.sort_name from (select c.workspace_id, c.created_at, c.id "));
     push_where(&mut qb, workspace_id, spec, plan);
     let cmp = if desc { " < " } else { " > " };
     match after {
@@ -597,7 +604,10 @@ pub async fn list_contacts<'e>(
         None => {}
     }
     let dir = if desc { "desc" } else { "asc" };
-    qb.push(format!(" order by {column} {dir}, c.id {dir} limit ")).push_bind(limit);
+    let order = format!(" order by {column} {dir}, c.id {dir}");
+    qb.push(&order).push(" limit ").push_bind(limit);
+    qb.push(") page join ").push(CONTACT_FROM.trim_start_matches("from "));
+    qb.push(" where c.workspace_id = page.workspace_id and c.created_at = page.created_at and c.id = page.id").push(&order);
     #[derive(FromRow)]
     struct WithSort {
         #[sqlx(flatten)]
