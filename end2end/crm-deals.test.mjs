@@ -1,8 +1,9 @@
 // Deals and the CSV import as a person uses them: a pipeline created from the empty board, two
 // deals added through the dialog, one carried to another stage with real pointer events on a
 // phone (the board scrolls sideways under the finger), the move kept after a reload, a move
-// by keyboard and by the "Move to" list, a deal marked won; then a CSV with one bad row
-// imported through the wizard, the bad row reported by line and the good contacts listed.
+// by keyboard and by the "Move to" list, a deal marked won and reopened from the closed deals;
+// then a CSV with one bad row imported through the wizard, the bad row reported by line and
+// the good contacts listed.
 // Screenshots at 390 px and 1280 px go to end2end/artifacts/.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -148,6 +149,19 @@ test('build a pipeline, add deals, drag one on a phone, move by keyboard and win
   await column(page, 'Qualified').getByRole('button', { name: 'Acme website', exact: true }).waitFor({ state: 'detached' });
   const won = await (await api('/crm/deals?status=won')).json();
   assert.deepEqual(won.map((d) => d.title), ['Acme website']);
+  // It is listed under the board with the won deals, and can be reopened from there.
+  const closed = page.getByRole('region', { name: 'Closed deals' });
+  await closed.scrollIntoViewIfNeeded();
+  await shot(page, 'crm-deals-closed-desktop');
+  await closed.getByRole('list', { name: 'Won deals' }).getByRole('button', { name: 'Acme website' }).click();
+  dialog = page.getByRole('dialog', { name: 'Deal' });
+  await dialog.getByText(/^Won on /).waitFor();
+  await dialog.getByRole('button', { name: 'Reopen' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.getByText('Reopened Acme website.').waitFor();
+  await column(page, 'Qualified').getByRole('button', { name: 'Acme website', exact: true }).waitFor();
+  await closed.waitFor({ state: 'detached' });
+  assert.deepEqual(await (await api('/crm/deals?status=won')).json(), []);
   assert.ok(await fitsWidth(page), 'no sideways scroll on a desktop');
 
   await context.close();

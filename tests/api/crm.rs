@@ -696,12 +696,16 @@ async fn deals_move_on_the_board_and_are_won_or_lost_with_a_reason(pool: MySqlPo
     assert_eq!((lost["status"].as_str(), lost["lost_reason"].as_str(), lost["closed_at"].is_string()), (Some("lost"), Some("Went with an agency"), true));
     let reopened: Value = app.send_json(Method::PATCH, &path, &json!({"status": "open"})).await.json().await.unwrap();
     assert!(reopened["lost_reason"].is_null() && reopened["closed_at"].is_null());
+    // A reopened deal comes back at the bottom of its stage.
+    let board = get_json(&app, &format!("/api/v1/crm/pipelines/{}/board", id(&pipe))).await;
+    let column: Vec<&str> = board["columns"][1]["deals"].as_array().unwrap().iter().map(|d| d["title"].as_str().unwrap()).collect();
+    assert_eq!(column, ["Audit", "Website"]);
     app.send_json(Method::PATCH, &path, &json!({"status": "won"})).await;
     assert_eq!(get_json(&app, "/api/v1/crm/deals?status=won").await.as_array().unwrap().len(), 1);
     assert_eq!(get_json(&app, &format!("/api/v1/crm/pipelines/{}/board", id(&pipe))).await["columns"][1]["deals"].as_array().unwrap().len(), 1);
     let timeline = get_json(&app, &format!("/api/v1/crm/contacts/{}/timeline", id(&ada))).await;
     let kinds: Vec<&str> = timeline["items"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["deal_won", "deal_lost", "deal_created", "created"]);
+    assert_eq!(kinds, ["deal_won", "deal_reopened", "deal_lost", "deal_created", "created"]);
 
     // Stages: renaming keeps deals; removing a stage with deals is refused; pipelines delete with their deals.
     let p = format!("/api/v1/crm/pipelines/{}", id(&pipe));

@@ -315,8 +315,9 @@ pub async fn save_deal(state: &AppState, t: &Tenant, id: Option<Uuid>, input: De
         d.closed_at = (status != DealStatus::Open).then_some(now);
     }
     d.status = status.as_str().to_owned();
-    if before.is_none() || stage_changed {
-        // New deals and deals moved to another stage go to the bottom of their column.
+    let reopened = before.is_some() && old_status != DealStatus::Open && status == DealStatus::Open;
+    if before.is_none() || stage_changed || reopened {
+        // New, moved and reopened deals go to the bottom of their column.
         d.position = repo::stage_deal_ids(&mut *tx, ws, d.stage_id).await?.len() as i32;
     }
     d.updated_at = now;
@@ -326,6 +327,7 @@ pub async fn save_deal(state: &AppState, t: &Tenant, id: Option<Uuid>, input: De
             (true, _, _) => Some(("deal_created", format!("Deal created: {}", d.title))),
             (false, true, DealStatus::Won) => Some(("deal_won", format!("Deal won: {}", d.title))),
             (false, true, DealStatus::Lost) => Some(("deal_lost", format!("Deal lost: {}", d.title))),
+            (false, true, DealStatus::Open) => Some(("deal_reopened", format!("Deal reopened: {}", d.title))),
             _ => None,
         };
         if let Some((kind, summary)) = event {

@@ -2,8 +2,9 @@
 //! another stage (or place) by its handle with pointer events, so mouse, pen and touch work
 //! alike; the arrow keys on the handle and a "Move to" list on the card do the same from the
 //! keyboard. Moves show at once and are undone, with a message, when the server refuses them.
-//! Deals are created and edited in a dialog, where they are also marked won or lost and
-//! deleted; pipelines and their stages are edited in another.
+//! Deals are created and edited in a dialog, where they are also marked won or lost, reopened
+//! and deleted; won and lost deals are listed under the board. Pipelines and their stages are
+//! edited in another dialog.
 use std::collections::BTreeMap;
 
 use leptos::ev::{KeyboardEvent, PointerEvent, SubmitEvent};
@@ -15,12 +16,12 @@ use uuid::Uuid;
 use super::{Access, CrmHeader, CrmIcon, form_alert, plural, unshown_error, use_access};
 use crate::modules::auth::ui::field_error;
 use crate::modules::crm::server_fns::{
-    delete_deal, delete_pipeline, list_companies, list_contacts, list_pipelines, move_deal, pipeline_board, save_deal, save_pipeline,
+    delete_deal, delete_pipeline, list_companies, list_contacts, list_deals, list_pipelines, move_deal, pipeline_board, save_deal, save_pipeline,
 };
 use crate::modules::crm::types::{
-    BoardColumn, BoardView, ContactQuery, DealInput, DealMove, DealStatus, DealView, PipelineInput, PipelineView, StageInput, StageView,
+    BoardColumn, BoardView, ContactQuery, DealInput, DealMove, DealQuery, DealStatus, DealView, PipelineInput, PipelineView, StageInput, StageView,
 };
-use crate::modules::workspaces::ui::{FieldShell, error_view, loading_view, when};
+use crate::modules::workspaces::ui::{FieldShell, Time, error_view, loading_view, when};
 use crate::shared::error::AppError;
 use crate::shared::ui::{Button, ButtonVariant, Dialog, EmptyState, Icon, TextField, ToastKind, loaded, use_toasts};
 
@@ -271,11 +272,15 @@ fn DealsBody(a: Access) -> impl IntoView {
         |(slug, want, _)| async move {
             let pipes = list_pipelines(slug.clone()).await?;
             let pick = pipes.iter().find(|p| Some(p.id) == want).or(pipes.first()).map(|p| p.id);
-            let board = match pick {
-                Some(id) => Some(pipeline_board(slug, id).await?),
-                None => None,
-            };
-            Ok::<_, AppError>((pipes, board))
+            let Some(id) = pick else { return Ok::<_, AppError>((pipes, None, Vec::new())) };
+            let board = pipeline_board(slug.clone(), id).await?;
+            let mut closed = Vec::new();
+            for status in ["won", "lost"] {
+                closed.extend(list_deals(slug.clone(), DealQuery { pipeline_id: Some(id), status: Some(status.into()), contact_id: None }).await?);
+            }
+            // Newest first (the timestamps are RFC 3339 in UTC, so they sort as text).
+            closed.sort_by(|a, b| b.closed_at.cmp(&a.closed_at));
+            Ok((pipes, Some(board), closed))
         },
     );
 
@@ -316,7 +321,7 @@ fn DealsBody(a: Access) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match loaded(data).await {
                         Err(err) => view! { <section class="card">{error_view(&err)}</section> }.into_any(),
-                        Ok((_, None)) => view! {
+                        Ok((_, None, _)) => view! {
                             <section class="card">
                                 <EmptyState icon="chart" title="No pipelines yet"
                                     text=if write { "A pipeline is the stages a deal goes through, from first contact to won. Create one to start your board." } else { "Nobody has set up a sales pipeline in this workspace yet." }>
@@ -327,7 +332,7 @@ fn DealsBody(a: Access) -> impl IntoView {
                             </section>
                         }
                         .into_any(),
-                        Ok((pipes, Some(board))) => {
+                        Ok((pipes, Some(board), closed)) => {
                             let pipeline = board.pipeline.clone();
                             let currency = board.columns.iter().flat_map(|c| c.deals.first()).map(|d| d.currency.clone()).next().unwrap_or_else(|| "USD".into());
                             let count: usize = board.columns.iter().map(|c| c.deals.len()).sum();
@@ -366,6 +371,7 @@ fn DealsBody(a: Access) -> impl IntoView {
                                     <p class="callout">{if write { "No open deals in this pipeline. Add one with “New deal” or the + of a stage." } else { "No open deals in this pipeline." }}</p>
                                 })}
                                 <Board slug=slug board=board write=write edit=edit_deal add=new_deal/>
+                                {(!closed.is_empty()).then(|| view! { <ClosedDeals deals=closed write=write edit=edit_deal/> })}
                             }
                             .into_any()
                         }
@@ -535,6 +541,71 @@ fn Board(slug: StoredValue<String>, board: BoardView, write: bool, edit: Callbac
     }
 }
 
+/// The pipeline's won and lost deals, newest first, with what each brought or why it was lost;
+/// the board shows open deals only. A deal opens in the dialog, where it can be reopened.
+#[component]
+fn ClosedDeals(deals: Vec<DealView>, write: bool, edit: Callback<DealView>) -> impl IntoView {
+    let showing = RwSignal::new(DealStatus::Won);
+    let deals = StoredValue::new(deals);
+    let of = move |status: DealStatus| deals.with_value(|ds| ds.iter().filter(|d| d.status == status).cloned().collect::<Vec<_>>());
+    let tab = move |status: DealStatus, label: &'static str| {
+        let count = of(status).len();
+        view! {
+            <button type="button" class="segment" aria-pressed=move || (showing.get() == status).to_string() on:click=move |_| showing.set(status)>
+                {label}" "<span class="badge">{count}</span>
+            </button>
+        }
+    };
+    let row = move |d: DealView| {
+        let who = [d.contact_name.clone(), d.company_name.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+        let title = if write {
+            let target = d.clone();
+            view! { <button type="button" class="deal-title" on:click=move |_| edit.run(target.clone())>{d.title.clone()}</button> }.into_any()
+        } else {
+            view! { <span class="deal-title">{d.title.clone()}</span> }.into_any()
+        };
+        view! {
+            <li class="deal-closed-row">
+                <div class="deal-card-text">
+                    {title}
+                    {(!who.is_empty()).then(|| view! { <span class="meta break">{who}</span> })}
+                    {d.lost_reason.clone().map(|r| view! { <span class="meta break">"Why: "{r}</span> })}
+                </div>
+                <div class="deal-closed-side">
+                    <span class="deal-value">{format_money(d.value_minor, &d.currency)}</span>
+                    {d.closed_at.clone().map(|at| view! { <span class="meta"><Time at=at date_only=true/></span> })}
+                </div>
+            </li>
+        }
+    };
+    view! {
+        <section class="card stack-sm deal-closed" aria-labelledby="deal-closed-title">
+            <div class="deal-closed-head">
+                <h2 id="deal-closed-title" class="card-title">"Closed deals"</h2>
+                <div class="segmented" role="group" aria-label="Which closed deals">
+                    {tab(DealStatus::Won, "Won")}
+                    {tab(DealStatus::Lost, "Lost")}
+                </div>
+            </div>
+            <p class="meta" role="status">
+                {move || {
+                    let list = of(showing.get());
+                    let total = totals_text(&totals(&list));
+                    match (showing.get(), list.is_empty()) {
+                        (DealStatus::Won, true) => "No deal of this pipeline has been won yet.".to_owned(),
+                        (_, true) => "No deal of this pipeline has been lost.".to_owned(),
+                        (DealStatus::Won, false) => format!("{} won: {total}", plural(list.len() as u64, "deal", "deals")),
+                        (_, false) => format!("{} lost: {total}", plural(list.len() as u64, "deal", "deals")),
+                    }
+                }}
+            </p>
+            <ul class="deal-closed-list" aria-label=move || if showing.get() == DealStatus::Won { "Won deals" } else { "Lost deals" }>
+                {move || of(showing.get()).into_iter().map(row).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
 // ---- the deal dialog
 
 fn uuid_or_none(raw: &str) -> Option<Uuid> {
@@ -550,6 +621,8 @@ fn DealForm(slug: StoredValue<String>, target: DealTarget, can_delete: bool, ope
     let first_stage = pipeline.stages.first().map(|s| s.id);
     let old_stage = deal.as_ref().map(|d| d.stage_id);
     let d = deal.clone();
+    // A won or lost deal: its outcome, when, and why it was lost.
+    let closed = d.as_ref().filter(|d| d.status != DealStatus::Open).map(|d| (d.status, d.closed_at.clone().unwrap_or_default(), d.lost_reason.clone()));
     let title = RwSignal::new(d.as_ref().map(|d| d.title.clone()).unwrap_or_default());
     let currency = RwSignal::new(d.as_ref().map_or(default_currency, |d| d.currency.clone()));
     let value = RwSignal::new(d.as_ref().map(|d| money_input(d.value_minor, &d.currency)).unwrap_or_default());
@@ -663,6 +736,13 @@ fn DealForm(slug: StoredValue<String>, target: DealTarget, can_delete: bool, ope
         errors.set(None);
         run(DealInput { status: Some(DealStatus::Lost), lost_reason: Some(why), ..DealInput::default() }, format!("Marked {} as lost.", title.get_untracked().trim()));
     };
+    let reopen = move |()| {
+        if saving.get_untracked() {
+            return;
+        }
+        errors.set(None);
+        run(DealInput { status: Some(DealStatus::Open), ..DealInput::default() }, format!("Reopened {}.", title.get_untracked().trim()));
+    };
     let remove = move |()| {
         let Some(id) = id else { return };
         if saving.get_untracked() {
@@ -740,10 +820,24 @@ fn DealForm(slug: StoredValue<String>, target: DealTarget, can_delete: bool, ope
             </div>
             {id.map(|_| view! {
                 <div class="deal-close-out stack-sm">
-                    <h3 class="subsection-title">"Close the deal"</h3>
+                    <h3 class="subsection-title">{if closed.is_some() { "Closed" } else { "Close the deal" }}</h3>
+                    {closed.clone().map(|(status, at, reason)| view! {
+                        <p class="meta">
+                            {if status == DealStatus::Won { "Won on " } else { "Lost on " }}<Time at=at date_only=true/>
+                            {reason.map(|r| format!(": {r}"))}
+                        </p>
+                    })}
                     <div class="row">
-                        <Button variant=ButtonVariant::Secondary loading=saving on_click=Callback::new(won)><Icon name="check"/>"Mark won"</Button>
-                        <Button variant=ButtonVariant::Secondary on_click=Callback::new(move |()| losing.update(|l| *l = !*l))><CrmIcon name="x"/>"Mark lost"</Button>
+                        {if closed.is_some() {
+                            view! {
+                                <Button variant=ButtonVariant::Secondary loading=saving on_click=Callback::new(reopen)><CrmIcon name="undo"/>"Reopen"</Button>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <Button variant=ButtonVariant::Secondary loading=saving on_click=Callback::new(won)><Icon name="check"/>"Mark won"</Button>
+                                <Button variant=ButtonVariant::Secondary on_click=Callback::new(move |()| losing.update(|l| *l = !*l))><CrmIcon name="x"/>"Mark lost"</Button>
+                            }.into_any()
+                        }}
                         {can_delete.then(|| view! {
                             <Button variant=ButtonVariant::Ghost on_click=Callback::new(move |()| confirm_delete.set(true))><Icon name="trash"/>"Delete"</Button>
                         })}
@@ -850,6 +944,13 @@ fn PipelineForm(
                 Err(err) => errors.set(Some(err)),
             }
         });
+    };
+    let reopen = move |()| {
+        if saving.get_untracked() {
+            return;
+        }
+        errors.set(None);
+        run(DealInput { status: Some(DealStatus::Open), ..DealInput::default() }, format!("Reopened {}.", title.get_untracked().trim()));
     };
     let remove = move |()| {
         let Some(id) = id else { return };
