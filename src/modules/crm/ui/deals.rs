@@ -945,13 +945,6 @@ fn PipelineForm(
             }
         });
     };
-    let reopen = move |()| {
-        if saving.get_untracked() {
-            return;
-        }
-        errors.set(None);
-        run(DealInput { status: Some(DealStatus::Open), ..DealInput::default() }, format!("Reopened {}.", title.get_untracked().trim()));
-    };
     let remove = move |()| {
         let Some(id) = id else { return };
         saving.set(true);
