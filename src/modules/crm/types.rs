@@ -801,7 +801,8 @@ pub struct DealView {
 
 /// Create or change a deal. On create `title`, `pipeline_id` and `currency` are required (the
 /// first stage is used when `stage_id` is absent). Setting `status` to `lost` needs a
-/// `lost_reason`; back to `open` clears it.
+/// `lost_reason`; back to `open` (reopening) clears it and puts the deal at the bottom of its
+/// stage.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DealInput {
