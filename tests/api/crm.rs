@@ -163,6 +163,20 @@ async fn lists_search_filter_sort_and_page_with_cursors(pool: MySqlPool) {
     }
     let bad_rule = json!({"rules": [{"field": "city", "op": "gt", "value": "x"}]});
     problem(app.get(&format!("/api/v1/crm/contacts?filter={}", enc(&bad_rule.to_string()))).await, 422).await;
+
+    // A field is filterable as soon as it exists and no longer once deleted (lists keep the
+    // fields with their cached totals).
+    let by_score = enc(&json!({"rules": [{"field": "custom.score", "op": "gt", "value": "5"}]}).to_string());
+    problem(app.get(&format!("/api/v1/crm/contacts?filter={by_score}")).await, 422).await;
+    let field: Value = app.post_json("/api/v1/crm/fields", &json!({"label": "Score", "key": "score", "kind": "number"})).await.json().await.unwrap();
+    assert_eq!(get_json(&app, &format!("/api/v1/crm/contacts?filter={by_score}")).await["total"], 0);
+    assert_eq!(app.delete(&format!("/api/v1/crm/fields/{}", id(&field))).await.status(), 204);
+    problem(app.get(&format!("/api/v1/crm/contacts?filter={by_score}")).await, 422).await;
+
+    // The most and longest tags a contact can have all come back with the list, in name order.
+    let many: Vec<String> = (0..50).map(|i| format!("{i:02}{}", "é".repeat(48))).collect();
+    create(&app, json!({"first_name": "Tagged", "email": "tagged@example.com", "tags": many})).await;
+    assert_eq!(get_json(&app, "/api/v1/crm/contacts?q=tagged@example").await["items"][0]["tags"], json!(many));
 }
 
 /// Random contacts and random filters: the list the SQL returns is exactly the contacts the
@@ -222,6 +236,13 @@ async fn segment_sql_matches_the_in_memory_filter_on_random_data(pool: MySqlPool
         }
     }
     assert_eq!(all.len(), 80);
+    // The list reads each contact's tags in its one query; a single contact reads them apart.
+    let tagged: Vec<&ContactView> = all.iter().filter(|c| c.tags.len() > 1).take(5).collect();
+    assert!(!tagged.is_empty());
+    for c in tagged {
+        let one: ContactView = serde_json::from_value(get_json(&app, &format!("/api/v1/crm/contacts/{}", c.id)).await).unwrap();
+        assert_eq!(one.tags, c.tags);
+    }
 
     let random_rule = |rng: &mut StdRng| -> Rule {
         let text_ops = [Op::Is, Op::IsNot, Op::Contains, Op::NotContains, Op::StartsWith, Op::IsEmpty, Op::IsNotEmpty];
@@ -253,8 +274,8 @@ async fn segment_sql_matches_the_in_memory_filter_on_random_data(pool: MySqlPool
         assert_eq!(got["total"].as_u64(), Some(expected.len() as u64));
         // Lists of 2,000 matches or more check tags contact by contact: the same contacts.
         let spec = ListSpec { words: Vec::new(), tag: None, filters: vec![&filter], custom: &fields, deleted: false };
-        let rows = repo::list_contacts(&app.pool, ws_id, &spec, (SortKey::Created, true), None, 200, TagPlan::PerRow).await.unwrap();
-        let mut per_row: Vec<String> = rows.iter().map(|(c, _)| c.id.to_string()).collect();
+        let rows = repo::list_contacts(&app.pool, ws_id, &spec, (SortKey::Created, true), None, 200, TagPlan::PerRow, false).await.unwrap();
+        let mut per_row: Vec<String> = rows.iter().map(|l| l.row.id.to_string()).collect();
         per_row.sort();
         assert_eq!(per_row, expected, "round {round}, tags checked per row: {filter:?}");
     }

@@ -499,12 +499,24 @@ pub async fn count_contacts<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, 
     qb.build_query_scalar().fetch_one(db).await
 }
 
-/// Values computed from a workspace's contacts (list totals, tag counts) by (workspace, key),
-/// with the workspace's list version they were computed at. Counting over 100,000 contacts
-/// takes tens of milliseconds; a value is reused until a write bumps the version
-/// (`touch_lists`), so it is always exact. Per instance; the version lives in the database,
-/// so every instance sees every write.
-struct ByListVersion<V> {
+/// The workspace's list version: `touch_lists` bumps it with every write that can change a
+/// list, a count or the custom fields. A request reads it once, first, and looks up its cached
+/// values under it; a write committed after this read makes the next request compute again,
+/// rather than leaving an old value under the new version.
+pub async fn list_version(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select coalesce((select version from crm_list_versions where workspace_id = ?), 0)")
+        .bind(workspace_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Values computed from a workspace's contacts (list totals, tag counts, custom fields) by
+/// (workspace, key), with the list version they were computed at. Counting over 100,000
+/// contacts takes tens of milliseconds; a value is reused until a write bumps the version, so it
+/// is always exact. Per instance; the version lives in the database, so every instance sees
+/// every write. Only for reads outside a transaction that wrote: an uncommitted version must
+/// not be cached.
+pub(super) struct ByListVersion<V> {
     values: std::sync::Mutex<HashMap<(Uuid, String), (i64, V)>>,
     computing: crate::server::single_flight::Gates<(Uuid, String)>,
 }
@@ -512,23 +524,19 @@ struct ByListVersion<V> {
 impl<V: Clone> ByListVersion<V> {
     const MAX: usize = 10_000;
 
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self { values: Default::default(), computing: Default::default() }
     }
 
-    async fn get(
+    /// The value under `version` (from `list_version`), computed when missing.
+    pub(super) async fn get<E>(
         &self,
         conn: &mut sqlx::MySqlConnection,
+        version: i64,
         workspace_id: Uuid,
         key: String,
-        compute: impl AsyncFnOnce(&mut sqlx::MySqlConnection) -> Result<V, sqlx::Error>,
-    ) -> Result<V, sqlx::Error> {
-        // The version first: a write committed between the two reads then makes the next reader
-        // compute again, rather than leaving an old value under the new version.
-        let version: i64 = sqlx::query_scalar("select coalesce((select version from crm_list_versions where workspace_id = ?), 0)")
-            .bind(workspace_id)
-            .fetch_one(&mut *conn)
-            .await?;
+        compute: impl AsyncFnOnce(&mut sqlx::MySqlConnection) -> Result<V, E>,
+    ) -> Result<V, E> {
         let key = (workspace_id, key);
         let cached = || {
             let values = self.values.lock().unwrap_or_else(|e| e.into_inner());
@@ -557,10 +565,16 @@ impl<V: Clone> ByListVersion<V> {
 
 static TOTALS: std::sync::LazyLock<ByListVersion<i64>> = std::sync::LazyLock::new(ByListVersion::new);
 
-/// `count_contacts`, from the cache while the workspace's contacts are unchanged.
-pub async fn cached_total(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, spec: &ListSpec<'_>) -> Result<i64, sqlx::Error> {
+/// `count_contacts`, from the cache while the workspace's contacts are unchanged (`version`).
+pub async fn cached_total(conn: &mut sqlx::MySqlConnection, version: i64, workspace_id: Uuid, spec: &ListSpec<'_>) -> Result<i64, sqlx::Error> {
     let key = format!("{:?}|{:?}|{:?}|{}", spec.words, spec.tag, spec.filters, spec.deleted);
-    TOTALS.get(conn, workspace_id, key, async |conn| count_contacts(conn, workspace_id, spec).await).await
+    TOTALS.get(conn, version, workspace_id, key, async |conn| count_contacts(conn, workspace_id, spec).await).await
+}
+
+/// `cached_total` at the version of now.
+pub async fn current_total(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, spec: &ListSpec<'_>) -> Result<i64, sqlx::Error> {
+    let version = list_version(conn, workspace_id).await?;
+    cached_total(conn, version, workspace_id, spec).await
 }
 
 /// Where a page of a list starts: the sort value and id of the last row of the page before.
@@ -570,7 +584,16 @@ pub enum After {
     Text(String, Uuid),
 }
 
+/// A contact of a list page: its row, the value it sorts by by name, and its tag names (when
+/// asked for) in name order.
+pub struct Listed {
+    pub row: ContactRow,
+    pub sort_name: String,
+    pub tags: Vec<String>,
+}
+
 /// A page of contacts in the sort's order, starting after `after`. Ties break on id.
+#[allow(clippy::too_many_arguments)]
 pub async fn list_contacts<'e>(
     db: impl MySqlExecutor<'e>,
     workspace_id: Uuid,
@@ -579,7 +602,8 @@ pub async fn list_contacts<'e>(
     after: Option<&After>,
     limit: u32,
     plan: TagPlan,
-) -> Result<Vec<(ContactRow, String)>, sqlx::Error> {
+    with_tags: bool,
+) -> Result<Vec<Listed>, sqlx::Error> {
     let (key, desc) = sort;
     let column = match key {
         SortKey::Created => "c.created_at",
@@ -589,7 +613,20 @@ pub async fn list_contacts<'e>(
     // The page's keys first, from a walk that reads only the columns the conditions name; then
     // the whole rows of those keys. Reading every column of each contact walked past (2,000
     // for a filter matching one in forty) cost a third of the query.
-    let mut qb = QueryBuilder::<MySql>::new(format!("select {CONTACT_COLUMNS}, c.sort_name from (select c.workspace_id, c.created_at, c.id "));
+    // Tag names ride along (no commas in a tag name), saving a round trip per page. MySQL 8
+    // cuts group_concat at 1 KB unless told otherwise (the hint); MariaDB allows 1 MB and reads
+    // the hint as a comment. 50 tags of 50 characters fit.
+    let tags = if with_tags {
+        "(select group_concat(t.name order by t.name separator ',') from crm_contact_tags ct \
+           join crm_tags t on t.workspace_id = ct.workspace_id and t.id = ct.tag_id \
+          where ct.workspace_id = c.workspace_id and ct.contact_id = c.id)"
+    } else {
+        "null"
+    };
+    let mut qb = QueryBuilder::<MySql>::new(format!(
+        "select /*+ SET_VAR(group_concat_max_len = 65536) */ {CONTACT_COLUMNS}, c.sort_name, {tags} as tag_names \
+         from (select c.workspace_id, c.created_at, c.id "
+    ));
     push_where(&mut qb, workspace_id, spec, plan);
     let cmp = if desc { " < " } else { " > " };
     match after {
@@ -613,9 +650,13 @@ pub async fn list_contacts<'e>(
         #[sqlx(flatten)]
         row: ContactRow,
         sort_name: String,
+        tag_names: Option<String>,
     }
     let rows: Vec<WithSort> = qb.build_query_as().fetch_all(db).await?;
-    Ok(rows.into_iter().map(|r| (r.row, r.sort_name)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| Listed { row: r.row, sort_name: r.sort_name, tags: r.tag_names.map(|t| t.split(',').map(str::to_owned).collect()).unwrap_or_default() })
+        .collect())
 }
 
 // ---- tags
@@ -629,8 +670,9 @@ pub struct TagRow {
 }
 
 pub async fn list_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid) -> Result<Vec<TagRow>, sqlx::Error> {
+    let version = list_version(conn, workspace_id).await?;
     let counts = TAG_COUNTS
-        .get(conn, workspace_id, String::new(), async |conn| {
+        .get(conn, version, workspace_id, String::new(), async |conn| {
             let rows: Vec<(Uuid, i64)> = sqlx::query_as(
                 "select ct.tag_id, count(*) from crm_contact_tags ct
                    join crm_contacts c on c.workspace_id = ct.workspace_id and c.id = ct.contact_id
@@ -639,7 +681,7 @@ pub async fn list_tags(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid) -> 
             .bind(workspace_id)
             .fetch_all(conn)
             .await?;
-            Ok(std::sync::Arc::new(rows.into_iter().collect::<HashMap<_, _>>()))
+            Ok::<_, sqlx::Error>(std::sync::Arc::new(rows.into_iter().collect::<HashMap<_, _>>()))
         })
         .await?;
     let mut tags: Vec<TagRow> = sqlx::query_as("select id, name, color, 0 as contact_count from crm_tags where workspace_id = ? order by name")
@@ -714,9 +756,9 @@ pub async fn delete_tag(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, id
     Ok(n)
 }
 
-/// Marks the workspace's contact lists as changed, so their cached totals and tag counts are
-/// counted again (`ByListVersion`). Every write that can change which contacts a list or filter holds calls
-/// it, in its transaction.
+/// Marks the workspace's contact lists as changed, so their cached totals, tag counts and
+/// custom fields are read again (`ByListVersion`). Every write that can change which contacts a
+/// list or filter holds, or the custom fields, calls it, in its transaction.
 pub async fn touch_lists(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("insert into crm_list_versions (workspace_id, version) values (?, 1) on duplicate key update version = version + 1")
         .bind(workspace_id)
@@ -933,7 +975,7 @@ pub async fn list_fields<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid) -> 
         .await
 }
 
-pub async fn insert_field<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, f: &CustomFieldView, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn insert_field(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, f: &CustomFieldView, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into crm_custom_fields (workspace_id, id, field_key, label, kind, options, position, created_at, updated_at)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -947,12 +989,12 @@ pub async fn insert_field<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, f:
     .bind(f.position)
     .bind(now)
     .bind(now)
-    .execute(db)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    touch_lists(conn, workspace_id).await
 }
 
-pub async fn update_field<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, f: &CustomFieldView, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn update_field(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, f: &CustomFieldView, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query("update crm_custom_fields set label = ?, options = ?, position = ?, updated_at = ? where workspace_id = ? and id = ?")
         .bind(&f.label)
         .bind(json_list(&f.options))
@@ -960,9 +1002,9 @@ pub async fn update_field<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, f:
         .bind(now)
         .bind(workspace_id)
         .bind(f.id)
-        .execute(db)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    touch_lists(conn, workspace_id).await
 }
 
 pub async fn delete_field(conn: &mut sqlx::MySqlConnection, workspace_id: Uuid, id: Uuid) -> Result<u64, sqlx::Error> {

@@ -1,6 +1,8 @@
 //! Contacts, companies, tags, custom fields, segments and the timeline. The CRM's pages, its
 //! REST handlers and every other module go through here; `record_activity` and
 //! `capture_signup` are the calls other modules make.
+use std::sync::{Arc, LazyLock};
+
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::MySqlConnection;
@@ -459,11 +461,19 @@ fn check_filter(filter: &Filter, fields: &[CustomFieldView], name: &str) -> Resu
     checks.finish()
 }
 
+/// The custom fields, from the cache while the list version is unchanged: lists read them on
+/// every request to parse filters.
+async fn cached_fields(conn: &mut MySqlConnection, version: i64, ws: Uuid) -> Result<Arc<Vec<CustomFieldView>>, AppError> {
+    static FIELDS: LazyLock<repo::ByListVersion<Arc<Vec<CustomFieldView>>>> = LazyLock::new(repo::ByListVersion::new);
+    FIELDS.get(conn, version, ws, String::new(), async |conn| Ok::<_, AppError>(Arc::new(custom_fields_of(conn, ws).await?))).await
+}
+
 pub async fn list_contacts(state: &AppState, t: &Tenant, q: &ContactQuery) -> Result<Page<ContactView>, AppError> {
     t.require(Permission::CrmRead)?;
     let ws = t.workspace_id();
     let mut conn = state.pool.acquire().await?;
-    let fields = custom_fields_of(&mut conn, ws).await?;
+    let version = repo::list_version(&mut conn, ws).await?;
+    let fields = cached_fields(&mut conn, version, ws).await?;
     let (segment, adhoc) = query_filters(&mut conn, ws, q, &fields).await?;
     let spec = list_spec(q, &segment, &adhoc, &fields);
     let sort = parse_sort(q.sort.as_deref()).map_err(|e| AppError::field("sort", e))?;
@@ -472,24 +482,26 @@ pub async fn list_contacts(state: &AppState, t: &Tenant, q: &ContactQuery) -> Re
         None => None,
         Some(c) => Some(decode_cursor(c).ok_or_else(|| AppError::field("cursor", "This cursor is not valid; start from the first page."))?),
     };
-    let total = repo::cached_total(&mut conn, ws, &spec).await?;
-    let rows = if total > 0 {
-        repo::list_contacts(&mut *conn, ws, &spec, sort, after.as_ref(), limit + 1, repo::TagPlan::for_matches(total)).await?
+    let total = repo::cached_total(&mut conn, version, ws, &spec).await?;
+    let mut rows = if total > 0 {
+        repo::list_contacts(&mut *conn, ws, &spec, sort, after.as_ref(), limit + 1, repo::TagPlan::for_matches(total), true).await?
     } else {
         Vec::new()
     };
     let more = rows.len() > limit as usize;
-    let rows: Vec<(ContactRow, String)> = rows.into_iter().take(limit as usize).collect();
-    let next_cursor = more.then(|| {
-        let (last, sort_name) = rows.last().expect("a full page");
-        encode_cursor(&match sort.0 {
-            SortKey::Created => After::Time(last.created_at, last.id),
-            SortKey::Updated => After::Time(last.updated_at, last.id),
-            SortKey::Name => After::Text(sort_name.clone(), last.id),
-        })
-    });
-    let items = views(&mut conn, ws, rows.into_iter().map(|(r, _)| r).collect()).await?;
+    rows.truncate(limit as usize);
+    let next_cursor = more.then(|| encode_cursor(&after_row(sort.0, rows.last().expect("a full page"))));
+    let items = rows.into_iter().map(|l| contact_view(l.row, l.tags)).collect();
     Ok(Page { items, total: total.max(0) as u64, next_cursor })
+}
+
+/// Where the page after this contact starts.
+fn after_row(key: SortKey, last: &repo::Listed) -> After {
+    match key {
+        SortKey::Created => After::Time(last.row.created_at, last.row.id),
+        SortKey::Updated => After::Time(last.row.updated_at, last.row.id),
+        SortKey::Name => After::Text(last.sort_name.clone(), last.row.id),
+    }
 }
 
 /// The segment's filter and the ad-hoc one a list query names.
@@ -538,17 +550,13 @@ pub async fn export_csv(state: &AppState, t: &Tenant, q: &ContactQuery) -> Resul
     header.extend(fields.iter().map(|f| f.key.clone()));
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut after: Option<After> = None;
-    let plan = repo::TagPlan::for_matches(repo::cached_total(&mut conn, ws, &spec).await?);
+    let plan = repo::TagPlan::for_matches(repo::current_total(&mut conn, ws, &spec).await?);
     loop {
-        let page = repo::list_contacts(&mut *conn, ws, &spec, sort, after.as_ref(), 2000, plan).await?;
-        let Some((last, sort_name)) = page.last() else { break };
-        after = Some(match sort.0 {
-            SortKey::Created => After::Time(last.created_at, last.id),
-            SortKey::Updated => After::Time(last.updated_at, last.id),
-            SortKey::Name => After::Text(sort_name.clone(), last.id),
-        });
+        let page = repo::list_contacts(&mut *conn, ws, &spec, sort, after.as_ref(), 2000, plan, true).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(after_row(sort.0, last));
         let done = page.len() < 2000;
-        for c in views(&mut conn, ws, page.into_iter().map(|(r, _)| r).collect()).await? {
+        for c in page.into_iter().map(|l| contact_view(l.row, l.tags)) {
             let mut row = vec![
                 c.id.to_string(), c.first_name, c.last_name, c.email.unwrap_or_default(), c.phone.unwrap_or_default(),
                 c.company_name.unwrap_or_default(), c.job_title, c.address_line, c.city, c.region, c.postal_code, c.country,
@@ -882,8 +890,8 @@ fn parse_options(kind: FieldKind, options: &[String]) -> Result<Vec<String>, Str
 pub async fn save_field(state: &AppState, t: &Tenant, id: Option<Uuid>, input: CustomFieldInput) -> Result<CustomFieldView, AppError> {
     t.require(Permission::CrmWrite)?;
     let ws = t.workspace_id();
-    let mut conn = state.pool.acquire().await?;
-    let fields = custom_fields_of(&mut conn, ws).await?;
+    let mut tx = state.pool.begin().await?;
+    let fields = custom_fields_of(&mut tx, ws).await?;
     let existing = match id {
         Some(id) => Some(fields.iter().find(|f| f.id == id).cloned().ok_or(AppError::NotFound)?),
         None => None,
@@ -922,12 +930,13 @@ pub async fn save_field(state: &AppState, t: &Tenant, id: Option<Uuid>, input: C
     let field = CustomFieldView { id: id.unwrap_or_else(Uuid::now_v7), key, label, kind, options, position };
     let now = Utc::now();
     if existing.is_some() {
-        repo::update_field(&mut *conn, ws, &field, now).await?;
+        repo::update_field(&mut tx, ws, &field, now).await?;
     } else {
-        repo::insert_field(&mut *conn, ws, &field, now).await.map_err(|e| {
+        repo::insert_field(&mut tx, ws, &field, now).await.map_err(|e| {
             if is_unique_violation(&e) { AppError::field("key", "Another field uses this key.") } else { e.into() }
         })?;
     }
+    tx.commit().await?;
     Ok(field)
 }
 
@@ -948,7 +957,7 @@ pub async fn delete_field(state: &AppState, t: &Tenant, id: Uuid) -> Result<(), 
 async fn segment_view(conn: &mut MySqlConnection, ws: Uuid, row: repo::SegmentRow, fields: &[CustomFieldView]) -> Result<SegmentView, AppError> {
     let filter: Filter = serde_json::from_str(&row.filter).unwrap_or_default();
     let spec = ListSpec { words: Vec::new(), tag: None, filters: vec![&filter], custom: fields, deleted: false };
-    let count = repo::cached_total(conn, ws, &spec).await?;
+    let count = repo::current_total(conn, ws, &spec).await?;
     Ok(SegmentView { id: row.id, name: row.name, count: count.max(0) as u64, filter, created_at: at(row.created_at), updated_at: at(row.updated_at) })
 }
 
@@ -1085,13 +1094,13 @@ pub async fn mailable_contacts(conn: &mut MySqlConnection, workspace_id: Uuid, t
     let spec = ListSpec { words: Vec::new(), tag: None, filters, custom: &fields, deleted: false };
     let mut out = Vec::new();
     let mut after: Option<After> = None;
-    let plan = repo::TagPlan::for_matches(repo::cached_total(&mut *conn, workspace_id, &spec).await?);
+    let plan = repo::TagPlan::for_matches(repo::current_total(&mut *conn, workspace_id, &spec).await?);
     loop {
-        let page = repo::list_contacts(&mut *conn, workspace_id, &spec, (SortKey::Created, false), after.as_ref(), 1000, plan).await?;
-        let Some((last, _)) = page.last() else { break };
-        after = Some(After::Time(last.created_at, last.id));
+        let page = repo::list_contacts(&mut *conn, workspace_id, &spec, (SortKey::Created, false), after.as_ref(), 1000, plan, false).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(after_row(SortKey::Created, last));
         let full = page.len() == 1000;
-        out.extend(page.into_iter().filter_map(|(row, _)| {
+        out.extend(page.into_iter().map(|l| l.row).filter_map(|row| {
             let email = row.email?;
             Some(Mailable { id: row.id, email, first_name: row.first_name, last_name: row.last_name })
         }));
