@@ -7,7 +7,10 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::{error::AppError, state::AppState};
-use crate::modules::auth::session::{Credential, CurrentUser};
+use crate::modules::auth::{
+    repo as auth_repo,
+    session::{Credential, CurrentUser},
+};
 use crate::modules::workspaces::{
     permissions::{Permission, PermissionSet, Role},
     repo::{self, MembershipRow},
@@ -102,6 +105,12 @@ impl Tenant {
     /// The caller in the named workspace, or 404 when they are not a member of it (so a
     /// workspace's existence does not leak). An API key only ever reaches its own workspace.
     pub async fn resolve(state: &AppState, caller: &CurrentUser, workspace: WorkspaceRef) -> Result<Self, AppError> {
+        Self::resolve_checking(state, caller, workspace, None).await
+    }
+
+    /// `resolve` for a caller whose session family `unchecked` is still to be checked
+    /// (`CurrentUser::from_token`): 401 when it is no longer live.
+    async fn resolve_checking(state: &AppState, caller: &CurrentUser, workspace: WorkspaceRef, unchecked: Option<Uuid>) -> Result<Self, AppError> {
         let workspace = match &caller.credential {
             Credential::Session { .. } => workspace,
             Credential::ApiKey { workspace_id: None, .. } => {
@@ -114,12 +123,21 @@ impl Tenant {
                 other => other,
             },
         };
+        let now = Utc::now();
+        let live = unchecked.map(|family_id| (family_id, now));
         let row = match &workspace {
-            WorkspaceRef::Id(id) => repo::membership(&state.pool, caller.user_id, Some(*id), None).await?,
-            WorkspaceRef::Slug(slug) => repo::membership(&state.pool, caller.user_id, None, Some(slug)).await?,
-            WorkspaceRef::Current => repo::current_membership(&state.pool, caller.user_id).await?,
-        }
-        .ok_or(AppError::NotFound)?;
+            WorkspaceRef::Id(id) => repo::membership(&state.pool, caller.user_id, live, Some(*id), None).await?,
+            WorkspaceRef::Slug(slug) => repo::membership(&state.pool, caller.user_id, live, None, Some(slug)).await?,
+            WorkspaceRef::Current => repo::current_membership(&state.pool, caller.user_id, live).await?,
+        };
+        let row = match (row, unchecked) {
+            (Some(row), _) => row,
+            // No row: not a member (404), unless the session itself is over (401).
+            (None, Some(family_id)) if !auth_repo::family_is_live(&state.pool, caller.user_id, family_id, now).await? => {
+                return Err(AppError::Unauthorized);
+            }
+            (None, _) => return Err(AppError::NotFound),
+        };
         if let Credential::ApiKey { workspace_id: Some(bound), .. } = &caller.credential {
             if *bound != row.workspace_id {
                 return Err(AppError::NotFound);
@@ -130,7 +148,6 @@ impl Tenant {
         if api_key {
             permissions = permissions.iter().filter(|p| caller.allows(p.module(), p.writes())).collect();
         }
-        let now = Utc::now();
         if row.last_active_at.is_none_or(|at| (now - at).num_seconds() >= ACTIVE_GRANULARITY_SECS) {
             repo::touch_member(&state.pool, row.workspace_id, caller.user_id, now).await?;
         }
@@ -174,7 +191,7 @@ impl FromRequestParts<AppState> for Tenant {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let caller = CurrentUser::from_request_parts(parts, state).await?;
+        let (caller, unchecked) = CurrentUser::from_token(state, &parts.headers).await?.ok_or(AppError::Unauthorized)?;
         // Links and frames (downloads, previews) cannot send a header: `?workspace=` names it there.
         let from_query = parts.uri.query().and_then(|q| {
             q.split('&').find_map(|kv| kv.strip_prefix("workspace=")).filter(|v| v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
@@ -187,7 +204,7 @@ impl FromRequestParts<AppState> for Tenant {
             .or(from_query)
             .filter(|v| !v.trim().is_empty())
             .map_or(WorkspaceRef::Current, WorkspaceRef::parse);
-        Tenant::resolve(state, &caller, named).await
+        Tenant::resolve_checking(state, &caller, named, unchecked).await
     }
 }
 

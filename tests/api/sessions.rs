@@ -46,7 +46,20 @@ async fn the_sessions_list_shows_each_device_and_marks_the_current_one(pool: MyS
 async fn a_revoked_session_can_no_longer_call_the_api(pool: MySqlPool) {
     let app = TestApp::spawn(pool).await;
     app.sign_up_ok("ada@example.com").await;
+    let workspace: Value = app.post_json("/api/v1/workspaces", &json!({"name": "Ada Studio"})).await.json().await.unwrap();
     let phone = sign_in_from(&app, "ada@example.com", PHONE).await;
+    // Workspace requests check the session in the membership query: named by id, by slug, or not at all.
+    let in_workspace = |named: Option<&str>| {
+        let req = phone.get(app.url("/api/v1/crm/contacts"));
+        match named {
+            Some(w) => req.header("x-workspace-id", w.to_owned()),
+            None => req,
+        }
+    };
+    let names = [workspace["id"].as_str(), workspace["slug"].as_str(), None];
+    for named in names {
+        assert_eq!(in_workspace(named).send().await.unwrap().status(), 200, "{named:?}");
+    }
     let page: Value = app.get("/api/v1/auth/sessions").await.json().await.unwrap();
     let phone_id = page["items"].as_array().unwrap().iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
 
@@ -54,8 +67,12 @@ async fn a_revoked_session_can_no_longer_call_the_api(pool: MySqlPool) {
 
     assert_eq!(res.status(), 204);
     problem(phone.get(app.url("/api/v1/auth/me")).send().await.unwrap(), 401).await;
+    for named in names {
+        problem(in_workspace(named).send().await.unwrap(), 401).await;
+    }
     problem(phone.post(app.url("/api/v1/auth/refresh")).header("origin", app.origin()).send().await.unwrap(), 401).await;
     assert_eq!(app.get("/api/v1/auth/me").await.status(), 200);
+    assert_eq!(app.get("/api/v1/crm/contacts").await.status(), 200);
     problem(app.delete(&format!("/api/v1/auth/sessions/{phone_id}")).await, 404).await;
     let (events,): (i64,) = sqlx::query_as("select count(*) from security_events where kind = 'session_revoked'").fetch_one(&app.pool).await.unwrap();
     assert_eq!(events, 1);

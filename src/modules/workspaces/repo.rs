@@ -145,29 +145,45 @@ pub async fn purge_workspace<'e>(db: impl MySqlExecutor<'e>, id: Uuid) -> Result
     Ok(sqlx::query("delete from workspaces where id = ?").bind(id).execute(db).await?.rows_affected() == 1)
 }
 
+/// A session family that must still be live for a membership to be read (`CurrentUser::from_token`):
+/// checking it in the membership query saves a round trip on every workspace request.
+pub type LiveSession = Option<(Uuid, DateTime<Utc>)>;
+
+/// The condition `live` adds after `m.user_id = ?`, and its binds.
+fn live_clause(live: LiveSession) -> &'static str {
+    match live {
+        Some(_) => " and exists (select 1 from auth_sessions s where s.family_id = ? and s.user_id = m.user_id and s.revoked_at is null and s.expires_at > ?)",
+        None => "",
+    }
+}
+
 /// The caller's membership of a live workspace named by id or slug.
-pub async fn membership<'e>(db: impl MySqlExecutor<'e>, user_id: Uuid, id: Option<Uuid>, slug: Option<&str>) -> Result<Option<MembershipRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+pub async fn membership<'e>(db: impl MySqlExecutor<'e>, user_id: Uuid, live: LiveSession, id: Option<Uuid>, slug: Option<&str>) -> Result<Option<MembershipRow>, sqlx::Error> {
+    let sql = format!(
         "select {MEMBERSHIP_COLUMNS} from {MEMBERSHIP_JOIN}
-         where m.user_id = ? and w.deleted_at is null and (w.id = ? or w.slug = ?)"
-    ))
-    .bind(user_id)
-    .bind(id)
-    .bind(slug)
-    .fetch_optional(db)
-    .await
+         where m.user_id = ?{} and w.deleted_at is null and (w.id = ? or w.slug = ?)",
+        live_clause(live)
+    );
+    let mut query = sqlx::query_as(&sql).bind(user_id);
+    if let Some((family_id, now)) = live {
+        query = query.bind(family_id).bind(now);
+    }
+    query.bind(id).bind(slug).fetch_optional(db).await
 }
 
 /// The workspace a user last opened, else the one they joined first.
-pub async fn current_membership<'e>(db: impl MySqlExecutor<'e>, user_id: Uuid) -> Result<Option<MembershipRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+pub async fn current_membership<'e>(db: impl MySqlExecutor<'e>, user_id: Uuid, live: LiveSession) -> Result<Option<MembershipRow>, sqlx::Error> {
+    let sql = format!(
         "select {MEMBERSHIP_COLUMNS} from {MEMBERSHIP_JOIN} join users u on u.id = m.user_id
-         where m.user_id = ? and w.deleted_at is null
-         order by (w.id <=> u.current_workspace_id) desc, m.joined_at, w.id limit 1"
-    ))
-    .bind(user_id)
-    .fetch_optional(db)
-    .await
+         where m.user_id = ?{} and w.deleted_at is null
+         order by (w.id <=> u.current_workspace_id) desc, m.joined_at, w.id limit 1",
+        live_clause(live)
+    );
+    let mut query = sqlx::query_as(&sql).bind(user_id);
+    if let Some((family_id, now)) = live {
+        query = query.bind(family_id).bind(now);
+    }
+    query.fetch_optional(db).await
 }
 
 pub async fn touch_member<'e>(db: impl MySqlExecutor<'e>, workspace_id: Uuid, user_id: Uuid, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
