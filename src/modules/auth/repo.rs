@@ -197,6 +197,13 @@ pub async fn revoke_family<'e>(
     Ok(done.rows_affected())
 }
 
+/// A condition, true while the session family bound first has a live, unexpired session of
+/// `user` (a column, or `?` bound second); the time now is bound third. `Tenant` checks it
+/// within its membership query.
+pub fn live_family_sql(user: &str) -> String {
+    format!("exists (select 1 from auth_sessions s where s.family_id = ? and s.user_id = {user} and s.revoked_at is null and s.expires_at > ?)")
+}
+
 /// Whether a family still has a live, unexpired session: what keeps its access tokens valid.
 pub async fn family_is_live<'e>(
     db: impl MySqlExecutor<'e>,
@@ -204,15 +211,12 @@ pub async fn family_is_live<'e>(
     family_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let row: Option<(i32,)> = sqlx::query_as(
-        "select 1 from auth_sessions
-         where family_id = ? and user_id = ? and revoked_at is null and expires_at > ? limit 1",
-    )
-    .bind(family_id)
-    .bind(user_id)
-    .bind(now)
-    .fetch_optional(db)
-    .await?;
+    let row: Option<(i32,)> = sqlx::query_as(&format!("select 1 from dual where {}", live_family_sql("?")))
+        .bind(family_id)
+        .bind(user_id)
+        .bind(now)
+        .fetch_optional(db)
+        .await?;
     Ok(row.is_some())
 }
 

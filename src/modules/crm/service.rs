@@ -954,10 +954,11 @@ pub async fn delete_field(state: &AppState, t: &Tenant, id: Uuid) -> Result<(), 
 
 // ---- segments
 
-async fn segment_view(conn: &mut MySqlConnection, ws: Uuid, row: repo::SegmentRow, fields: &[CustomFieldView]) -> Result<SegmentView, AppError> {
+/// A segment with its count at the list `version`.
+async fn segment_view(conn: &mut MySqlConnection, version: i64, ws: Uuid, row: repo::SegmentRow, fields: &[CustomFieldView]) -> Result<SegmentView, AppError> {
     let filter: Filter = serde_json::from_str(&row.filter).unwrap_or_default();
     let spec = ListSpec { words: Vec::new(), tag: None, filters: vec![&filter], custom: fields, deleted: false };
-    let count = repo::current_total(conn, ws, &spec).await?;
+    let count = repo::cached_total(conn, version, ws, &spec).await?;
     Ok(SegmentView { id: row.id, name: row.name, count: count.max(0) as u64, filter, created_at: at(row.created_at), updated_at: at(row.updated_at) })
 }
 
@@ -966,9 +967,10 @@ pub async fn list_segments(state: &AppState, t: &Tenant) -> Result<Vec<SegmentVi
     let ws = t.workspace_id();
     let mut conn = state.pool.acquire().await?;
     let fields = custom_fields_of(&mut conn, ws).await?;
+    let version = repo::list_version(&mut conn, ws).await?;
     let mut out = Vec::new();
     for row in repo::list_segments(&mut *conn, ws).await? {
-        out.push(segment_view(&mut conn, ws, row, &fields).await?);
+        out.push(segment_view(&mut conn, version, ws, row, &fields).await?);
     }
     Ok(out)
 }
@@ -979,7 +981,8 @@ pub async fn get_segment(state: &AppState, t: &Tenant, id: Uuid) -> Result<Segme
     let mut conn = state.pool.acquire().await?;
     let fields = custom_fields_of(&mut conn, ws).await?;
     let row = repo::find_segment(&mut *conn, ws, id).await?.ok_or(AppError::NotFound)?;
-    segment_view(&mut conn, ws, row, &fields).await
+    let version = repo::list_version(&mut conn, ws).await?;
+    segment_view(&mut conn, version, ws, row, &fields).await
 }
 
 pub async fn save_segment(state: &AppState, t: &Tenant, id: Option<Uuid>, input: SegmentInput) -> Result<SegmentView, AppError> {
@@ -1023,7 +1026,8 @@ pub async fn save_segment(state: &AppState, t: &Tenant, id: Option<Uuid>, input:
         }
     };
     let row = repo::find_segment(&mut *conn, ws, id).await?.ok_or(AppError::Internal)?;
-    segment_view(&mut conn, ws, row, &fields).await
+    let version = repo::list_version(&mut conn, ws).await?;
+    segment_view(&mut conn, version, ws, row, &fields).await
 }
 
 pub async fn delete_segment(state: &AppState, t: &Tenant, id: Uuid) -> Result<(), AppError> {

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, MySqlExecutor};
 use uuid::Uuid;
 
+use crate::modules::auth::repo as auth_repo;
+
 /// A `workspaces` row.
 #[derive(Debug, Clone, FromRow)]
 pub struct WorkspaceRow {
@@ -149,12 +151,9 @@ pub async fn purge_workspace<'e>(db: impl MySqlExecutor<'e>, id: Uuid) -> Result
 /// checking it in the membership query saves a round trip on every workspace request.
 pub type LiveSession = Option<(Uuid, DateTime<Utc>)>;
 
-/// The condition `live` adds after `m.user_id = ?`, and its binds.
-fn live_clause(live: LiveSession) -> &'static str {
-    match live {
-        Some(_) => " and exists (select 1 from auth_sessions s where s.family_id = ? and s.user_id = m.user_id and s.revoked_at is null and s.expires_at > ?)",
-        None => "",
-    }
+/// The condition `live` adds after `m.user_id = ?`; its binds follow `m.user_id`'s.
+fn live_clause(live: LiveSession) -> String {
+    live.map(|_| format!(" and {}", auth_repo::live_family_sql("m.user_id"))).unwrap_or_default()
 }
 
 /// The caller's membership of a live workspace named by id or slug.
